@@ -1,0 +1,1 @@
+//! Baton's widget: mounted by the loader inside a shadow root.
