@@ -17,6 +17,7 @@ mod decision;
 mod detect;
 mod normalize;
 mod policy;
+mod redact;
 mod route;
 mod time;
 
@@ -28,5 +29,6 @@ pub use conversation::{Candidate, Conversation, Feedback, Phase, Role, Turn};
 pub use decision::{Decision, Evidence, Reason, Span, Trigger};
 pub use detect::{classify, same_problem, Labels, Topic};
 pub use policy::{Policy, PolicyError};
-pub use route::{Priority, Route, RouteInput, RoutingRules, RulesError};
+pub use redact::{contains_secret, redact};
+pub use route::{DefaultRoute, Match, Priority, Route, RouteInput, RoutingRules, Rule, RulesError};
 pub use time::Millis;
