@@ -1,0 +1,120 @@
+//! `cargo xtask build`: the widget crate → `pkg/`, the directory the server serves at `/pkg/`.
+//!
+//! 1. `cargo build -p baton-widget --target wasm32-unknown-unknown --profile wasm-release`
+//! 2. `wasm-bindgen --target web` (the CLI pinned to Cargo.lock) → `pkg/baton_widget{.js,_bg.wasm}`
+//! 3. `wasm-opt -Oz` from the npm `binaryen` package (Debian's is too old for our wasm)
+//! 4. `src/loader.js` → `pkg/baton.js`, the one script tag a site owner pastes
+use std::fs;
+use std::path::Path;
+
+use anyhow::{bail, Context, Result};
+
+use crate::cmd::Cmd;
+use crate::layout;
+use crate::toolchain::{self, WASM_TARGET};
+
+/// Name of the wasm-bindgen output (`baton_widget.js`, `baton_widget_bg.wasm`).
+pub(crate) const OUT_NAME: &str = "baton_widget";
+/// The loader as served: what `<script src=".../baton.js">` fetches.
+pub(crate) const LOADER: &str = "baton.js";
+/// Cargo profile tuned for size, declared in the root Cargo.toml.
+const PROFILE: &str = "wasm-release";
+
+/// Features every browser we support has and rustc's wasm32 target emits by default; wasm-opt
+/// must be told, or it rejects the module.
+const WASM_FEATURES: [&str; 6] = [
+    "--enable-bulk-memory",
+    "--enable-mutable-globals",
+    "--enable-nontrapping-float-to-int",
+    "--enable-reference-types",
+    "--enable-sign-ext",
+    "--enable-multivalue",
+];
+
+pub(crate) fn run() -> Result<()> {
+    toolchain::ensure_wasm_target()?;
+    toolchain::ensure_wasm_bindgen()?;
+    toolchain::ensure_node_modules()?;
+
+    let root = layout::root();
+    let loader = root.join("src/loader.js");
+    if !loader.is_file() {
+        bail!(
+            "{} is missing: the widget's loader script is what pkg/{LOADER} serves",
+            loader.display()
+        );
+    }
+
+    Cmd::cargo("compile the widget to wasm")
+        .args(["build", "-p", "baton-widget", "--target", WASM_TARGET])
+        .args(["--profile", PROFILE])
+        .run()?;
+    let wasm = layout::target_dir()
+        .join(WASM_TARGET)
+        .join(PROFILE)
+        .join(format!("{OUT_NAME}.wasm"));
+
+    let pkg = layout::pkg_dir();
+    if pkg.exists() {
+        fs::remove_dir_all(&pkg).with_context(|| format!("clearing {}", pkg.display()))?;
+    }
+    fs::create_dir_all(&pkg).with_context(|| format!("creating {}", pkg.display()))?;
+
+    Cmd::new("wasm-bindgen", toolchain::cargo_tool("wasm-bindgen"))
+        .args(["--target", "web", "--no-typescript", "--out-name", OUT_NAME])
+        .arg("--out-dir")
+        .arg(&pkg)
+        .arg(&wasm)
+        .run()?;
+
+    let bg = pkg.join(format!("{OUT_NAME}_bg.wasm"));
+    let before = file_len(&bg)?;
+    Cmd::new("wasm-opt -Oz", layout::node_bin("wasm-opt"))
+        .arg("-Oz")
+        .args(WASM_FEATURES)
+        .arg(&bg)
+        .arg("-o")
+        .arg(&bg)
+        .run()?;
+    let after = file_len(&bg)?;
+    println!(
+        "    {OUT_NAME}_bg.wasm: {} KiB → {} KiB",
+        before / 1024,
+        after / 1024
+    );
+
+    copy(&loader, &pkg.join(LOADER))?;
+    // Stylesheets the loader links are served from pkg/ too; a widget that inlines its CSS
+    // into the shadow root simply has none here.
+    let style = root.join("style");
+    if style.is_dir() && loader_references_css(&loader)? {
+        for entry in fs::read_dir(&style).with_context(|| format!("reading {}", style.display()))? {
+            let path = entry?.path();
+            if path.extension().is_some_and(|e| e == "css") {
+                if let Some(name) = path.file_name() {
+                    copy(&path, &pkg.join(name))?;
+                }
+            }
+        }
+    }
+    println!("==> widget built into {}", pkg.display());
+    Ok(())
+}
+
+fn loader_references_css(loader: &Path) -> Result<bool> {
+    let text =
+        fs::read_to_string(loader).with_context(|| format!("reading {}", loader.display()))?;
+    Ok(text.contains(".css"))
+}
+
+fn copy(from: &Path, to: &Path) -> Result<()> {
+    fs::copy(from, to)
+        .map(|_| ())
+        .with_context(|| format!("copying {} → {}", from.display(), to.display()))
+}
+
+fn file_len(path: &Path) -> Result<u64> {
+    Ok(fs::metadata(path)
+        .with_context(|| format!("reading {}", path.display()))?
+        .len())
+}
