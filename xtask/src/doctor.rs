@@ -149,7 +149,12 @@ fn version_of(program: &str) -> std::result::Result<String, String> {
 
 /// `v20.20.2` → 20.
 fn node_major(version: &str) -> Option<u32> {
-    version.trim_start_matches('v').split('.').next()?.parse().ok()
+    version
+        .trim_start_matches('v')
+        .split('.')
+        .next()?
+        .parse()
+        .ok()
 }
 
 #[cfg(test)]

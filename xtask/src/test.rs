@@ -97,10 +97,7 @@ impl Options {
 pub(crate) fn run(opts: Options) -> Result<ExitCode> {
     let started = Instant::now();
     let mut results: Vec<(Layer, String, Option<String>)> = Vec::new();
-    for layer in Layer::ALL
-        .into_iter()
-        .filter(|l| opts.layers.contains(l))
-    {
+    for layer in Layer::ALL.into_iter().filter(|l| opts.layers.contains(l)) {
         println!("\n######## test layer: {} ########", layer.describe());
         let t = Instant::now();
         let outcome = match layer {
@@ -182,10 +179,13 @@ fn wasm() -> Result<()> {
     toolchain::ensure_wasm_target()?;
     toolchain::ensure_wasm_bindgen()?;
     toolchain::ensure_chromium()?;
-    let mut c = Cmd::cargo(format!("wasm-bindgen-test in Chromium ({})", targets.join(", ")))
-        .args(["test", "-p", "baton-widget", "--target", WASM_TARGET])
-        .env("CHROMEDRIVER", toolchain::CHROMEDRIVER)
-        .env("PATH", path_with_cargo_bin()?);
+    let mut c = Cmd::cargo(format!(
+        "wasm-bindgen-test in Chromium ({})",
+        targets.join(", ")
+    ))
+    .args(["test", "-p", "baton-widget", "--target", WASM_TARGET])
+    .env("CHROMEDRIVER", toolchain::CHROMEDRIVER)
+    .env("PATH", path_with_cargo_bin()?);
     for t in &targets {
         c = c.args(["--test", t]);
     }

@@ -110,7 +110,9 @@ pub(crate) fn ensure_wasm_bindgen() -> Result<()> {
 
 /// Node.js major version, if node runs.
 pub(crate) fn node_version() -> Option<String> {
-    let out = Cmd::new("node --version", "node").arg("--version").probe()?;
+    let out = Cmd::new("node --version", "node")
+        .arg("--version")
+        .probe()?;
     out.status
         .success()
         .then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned())
