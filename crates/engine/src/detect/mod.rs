@@ -3,8 +3,13 @@
 use serde::{Deserialize, Serialize};
 
 use crate::conversation::Turn;
-use crate::decision::Reason;
+use crate::decision::{Reason, Trigger};
 use crate::policy::Policy;
+
+mod confidence;
+pub(crate) mod restatement;
+
+pub(crate) use restatement::Relation;
 
 /// What a conversation is about, for routing and the summary.
 #[derive(
@@ -57,17 +62,142 @@ pub fn classify(_text: &str, _policy: &Policy) -> Labels {
     Labels::default()
 }
 
-/// Whether two customer messages state the same problem (the restatement detector).
-pub fn same_problem(_a: &str, _b: &str) -> bool {
-    false
+/// Whether two customer messages state the same problem (the restatement detector):
+/// the same problem in other words is `true`; a different request that shares most of
+/// its words ("cancel my order" / "change my order") is `false`.
+pub fn same_problem(a: &str, b: &str) -> bool {
+    restatement::same_problem(a, b)
+}
+
+/// Sentiment of one customer message, -1 (furious) to 1 (delighted).
+///
+/// Neutral placeholder until `frustration::sentiment` lands; every caller goes through
+/// here so the switch is one line.
+pub(crate) fn sentiment(_text: &str) -> f32 {
+    0.0
+}
+
+/// Topic of one customer message. General until `topic.rs` lands.
+pub(crate) fn message_topic(_text: &str) -> Topic {
+    Topic::General
+}
+
+/// Largest money amount in one message. None until `amount.rs` lands.
+pub(crate) fn largest_amount(_text: &str) -> Option<f64> {
+    None
+}
+
+/// Sentiment at or under which a message reads as anger.
+const ANGER: f32 = -0.5;
+/// Sentiment at or under which a message reads as irritation (a mild sign).
+const IRRITATION: f32 = -0.15;
+/// Customer sentiments remembered for the trend rule.
+const MOOD_WINDOW: usize = 4;
+
+/// What the detectors that look back remember of one conversation. Small by design
+/// (one open problem, a few sentiment scores): it is part of every conversation's state.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct Memory {
+    /// The customer's open problem, for restatement.
+    pub(crate) threads: restatement::Threads,
+    /// Sentiment of the last customer turns, oldest first.
+    mood: Vec<f32>,
+}
+
+/// What one customer turn amounts to.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct CustomerVerdict {
+    /// Triggers that fired, strongest first: escalate if not empty.
+    pub(crate) reasons: Vec<Reason>,
+    /// A softer signal worth offering a human for (once), when nothing fired.
+    pub(crate) soft: Option<Reason>,
+    /// Sentiment of this turn.
+    pub(crate) sentiment: f32,
+    /// How the turn relates to the open problem.
+    pub(crate) relation: Relation,
 }
 
 /// Every trigger that fires on customer turn `turn`.
-pub(crate) fn customer_turn(_turn: u32, _history: &History<'_>, _policy: &Policy) -> Vec<Reason> {
-    Vec::new()
+pub(crate) fn customer_turn(
+    turn: u32,
+    history: &History<'_>,
+    _policy: &Policy,
+    memory: &mut Memory,
+) -> CustomerVerdict {
+    let text = history
+        .turns()
+        .last()
+        .map_or("", |t| t.text.as_str());
+    let mut reasons = Vec::new();
+    // Per-message detectors (human_request, high_risk, frustration) are owned by
+    // engine-detectors; they are called here as they land.
+    let score = sentiment(text);
+    let (relation, restated) = memory.threads.customer(turn, text);
+    reasons.extend(restated);
+    let soft = mood(turn, score, memory, &mut reasons);
+    sort_strongest_first(&mut reasons);
+    CustomerVerdict {
+        reasons,
+        soft,
+        sentiment: score,
+        relation,
+    }
 }
 
-/// Every trigger that fires on the bot candidate at `turn` (the confidence gate).
-pub(crate) fn bot_turn(_turn: u32, _history: &History<'_>, _policy: &Policy) -> Vec<Reason> {
+/// The falling-trend rule: calm → irritated → angry fires at the angry turn; a first mild
+/// sign is only worth an offer. Returns the soft signal, pushes a fired reason.
+fn mood(turn: u32, score: f32, memory: &mut Memory, reasons: &mut Vec<Reason>) -> Option<Reason> {
+    let was_irritated = memory.mood.iter().any(|&s| s <= IRRITATION);
+    if memory.mood.len() == MOOD_WINDOW {
+        memory.mood.remove(0);
+    }
+    memory.mood.push(score);
+    let already = reasons.iter().any(|r| r.trigger == Trigger::Frustration);
+    let reason = |rule: &str| Reason {
+        trigger: Trigger::Frustration,
+        evidence: crate::decision::Evidence {
+            turn,
+            span: None,
+            rule: rule.to_owned(),
+            score: Some(score),
+        },
+    };
+    if score <= ANGER && was_irritated && !already {
+        reasons.push(reason("frustration.trend"));
+        return None;
+    }
+    (score <= IRRITATION && score > ANGER).then(|| reason("frustration.mild"))
+}
+
+/// Orders reasons strongest first: a person asked for beats policy, which beats anger,
+/// which beats a failing bot. Stable, so equal triggers keep detection order.
+fn sort_strongest_first(reasons: &mut [Reason]) {
+    let rank = |t: Trigger| match t {
+        Trigger::HumanRequest => 0,
+        Trigger::HighRisk => 1,
+        Trigger::Frustration => 2,
+        Trigger::Restatement => 3,
+        Trigger::LowConfidence => 4,
+    };
+    reasons.sort_by_key(|r| rank(r.trigger));
+}
+
+/// Every trigger that fires on the bot candidate at `turn` (the confidence gate). A shown
+/// answer that states facts counts as an attempt on the customer's open problem.
+pub(crate) fn bot_turn(
+    turn: u32,
+    history: &History<'_>,
+    policy: &Policy,
+    memory: &mut Memory,
+) -> Vec<Reason> {
+    let Some(candidate) = history.turns().last().and_then(|t| t.candidate.as_ref()) else {
+        return Vec::new();
+    };
+    if let Some(reason) = confidence::gate(turn, candidate, policy) {
+        return vec![reason];
+    }
+    if candidate.grounded.is_some() {
+        memory.threads.bot_answered();
+    }
     Vec::new()
 }
