@@ -19,11 +19,14 @@ mod normalize;
 mod policy;
 mod redact;
 mod route;
+mod summary;
 mod time;
+mod verify;
 
 pub use bundle::{
-    Attempt, AttemptKind, AttemptOutcome, Customer, EngineInfo, HandoffV1, Page, SentimentPoint,
-    TranscriptEntry, SCHEMA_VERSION,
+    limits as bundle_limits, Amount, Attempt, AttemptKind, AttemptOutcome, BundleError,
+    BundleErrorKind, BundleMeta, Customer, CustomerEvent, EngineInfo, HandoffV1, Page,
+    SentimentPoint, TranscriptEntry, SCHEMA_VERSION,
 };
 pub use conversation::{Candidate, Conversation, Feedback, Phase, Role, Turn};
 pub use decision::{Decision, Evidence, Reason, Span, Trigger};
@@ -31,4 +34,6 @@ pub use detect::{classify, same_problem, Labels, Topic};
 pub use policy::{Policy, PolicyError};
 pub use redact::{contains_secret, redact};
 pub use route::{DefaultRoute, Match, Priority, Route, RouteInput, RoutingRules, Rule, RulesError};
+pub use summary::summarize;
 pub use time::Millis;
+pub use verify::{replay, verify, Verification};
