@@ -4,14 +4,15 @@
 //! 2. `wasm-bindgen --target web` (the CLI pinned to Cargo.lock) → `pkg/baton_widget{.js,_bg.wasm}`
 //! 3. `wasm-opt -Oz` from the npm `binaryen` package (Debian's is too old for our wasm)
 //! 4. `src/loader.js` → `pkg/baton.js`, the one script tag a site owner pastes
+//! 5. `.br` and `.gz` twins of every file, which the server sends when the browser accepts them
 use std::fs;
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
 
 use crate::cmd::Cmd;
-use crate::layout;
 use crate::toolchain::{self, WASM_TARGET};
+use crate::{layout, size};
 
 /// Name of the wasm-bindgen output (`baton_widget.js`, `baton_widget_bg.wasm`).
 pub(crate) const OUT_NAME: &str = "baton_widget";
@@ -97,7 +98,26 @@ pub(crate) fn run() -> Result<()> {
             }
         }
     }
+    precompress(&pkg)?;
     println!("==> widget built into {}", pkg.display());
+    Ok(())
+}
+
+/// Writes `x.br` and `x.gz` beside every file in pkg/, so the server sends the smallest
+/// encoding the browser accepts without compressing on each request.
+fn precompress(pkg: &Path) -> Result<()> {
+    for entry in fs::read_dir(pkg).with_context(|| format!("reading {}", pkg.display()))? {
+        let path = entry?.path();
+        let name = path.to_string_lossy().into_owned();
+        if !path.is_file() || size::is_precompressed(&name) {
+            continue;
+        }
+        let bytes = fs::read(&path).with_context(|| format!("reading {name}"))?;
+        fs::write(format!("{name}.br"), size::brotli(&bytes)?)
+            .with_context(|| format!("writing {name}.br"))?;
+        fs::write(format!("{name}.gz"), size::gzip(&bytes)?)
+            .with_context(|| format!("writing {name}.gz"))?;
+    }
     Ok(())
 }
 

@@ -52,6 +52,27 @@ impl Options {
     }
 }
 
+/// `(email, password)` of each `[[agents]]` entry in the demo config, to print on start.
+fn demo_agents(config: &std::path::Path) -> Vec<(String, String)> {
+    let Ok(text) = std::fs::read_to_string(config) else {
+        return Vec::new();
+    };
+    let Ok(value) = text.parse::<toml::Table>() else {
+        return Vec::new();
+    };
+    let Some(agents) = value.get("agents").and_then(toml::Value::as_array) else {
+        return Vec::new();
+    };
+    agents
+        .iter()
+        .filter_map(|a| {
+            let email = a.get("email")?.as_str()?;
+            let password = a.get("password")?.as_str()?;
+            Some((email.to_owned(), password.to_owned()))
+        })
+        .collect()
+}
+
 pub(crate) fn run(opts: Options) -> Result<()> {
     build::run()?;
     Cmd::cargo("build the server (release)")
@@ -86,12 +107,15 @@ pub(crate) fn run(opts: Options) -> Result<()> {
     ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst))
         .context("installing the Ctrl-C handler")?;
 
-    println!(
-        "\nBaton demo\n  shop (widget embedded): {base}/\n  agent console:          {base}/console\n  \
-         dashboard:              {base}/console/dashboard\n  demo agent login:       see the server's start-up lines above\n  \
-         data:                   {}\nPress Ctrl-C to stop.\n",
-        opts.data_dir.display()
-    );
+    println!("\nBaton demo");
+    println!("  shop (widget embedded): {base}/");
+    println!("  agent console:          {base}/console");
+    println!("  dashboard:              {base}/console/dashboard");
+    for (email, password) in demo_agents(&config) {
+        println!("  demo agent login:       {email} / {password}");
+    }
+    println!("  data:                   {}", opts.data_dir.display());
+    println!("Press Ctrl-C to stop.\n");
 
     let mut forwarded = false;
     loop {

@@ -114,12 +114,12 @@ fn load_budgets(path: &Path) -> Result<BudgetFile> {
     toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))
 }
 
-/// Every regular file directly in `dir`, sorted by name.
+/// Every regular file directly in `dir` except pre-compressed twins, sorted by name.
 pub(crate) fn measure_dir(dir: &Path) -> Result<Vec<Sizes>> {
     let mut out = Vec::new();
     for entry in fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
         let entry = entry?;
-        if !entry.file_type()?.is_file() {
+        if !entry.file_type()?.is_file() || is_precompressed(&entry.file_name().to_string_lossy()) {
             continue;
         }
         let bytes = fs::read(entry.path())
@@ -140,12 +140,22 @@ pub(crate) fn measure(name: &str, bytes: &[u8]) -> Result<Sizes> {
 }
 
 fn gzip_len(bytes: &[u8]) -> Result<u64> {
-    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-    enc.write_all(bytes)?;
-    Ok(enc.finish()?.len() as u64)
+    Ok(gzip(bytes)?.len() as u64)
 }
 
 fn brotli_len(bytes: &[u8]) -> Result<u64> {
+    Ok(brotli(bytes)?.len() as u64)
+}
+
+/// gzip -9, as served for `Accept-Encoding: gzip`.
+pub(crate) fn gzip(bytes: &[u8]) -> Result<Vec<u8>> {
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    enc.write_all(bytes)?;
+    Ok(enc.finish()?)
+}
+
+/// Brotli quality 11, window 22, as served for `Accept-Encoding: br`.
+pub(crate) fn brotli(bytes: &[u8]) -> Result<Vec<u8>> {
     let params = brotli::enc::BrotliEncoderParams {
         quality: 11,
         lgwin: 22,
@@ -153,7 +163,13 @@ fn brotli_len(bytes: &[u8]) -> Result<u64> {
     };
     let mut out = Vec::new();
     brotli::BrotliCompress(&mut &bytes[..], &mut out, &params)?;
-    Ok(out.len() as u64)
+    Ok(out)
+}
+
+/// Whether a pkg/ file is a pre-compressed twin (`x.js.br`, `x.js.gz`), not a download of
+/// its own.
+pub(crate) fn is_precompressed(name: &str) -> bool {
+    name.ends_with(".br") || name.ends_with(".gz")
 }
 
 fn print_table(files: &[Sizes]) {

@@ -67,7 +67,7 @@ export async function startServer(opts = {}) {
     exited = null;
     child = spawn(BATON_BIN, args, {
       stdio: ["ignore", "pipe", "pipe"],
-      env: { RUST_LOG: "warn", ...process.env, ...(opts.env ?? {}) },
+      env: { ...process.env, ...(opts.env ?? {}) },
     });
     const keep = (chunk) => {
       output += chunk.toString();
@@ -91,9 +91,11 @@ export async function startServer(opts = {}) {
         );
       }
       try {
-        const res = await fetch(`${base}/`, { signal: AbortSignal.timeout(1000) });
+        // /healthz answers 200 once the database does.
+        const res = await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(1000) });
         await res.arrayBuffer();
-        return;
+        if (res.ok) return;
+        await new Promise((r) => setTimeout(r, 100));
       } catch {
         await new Promise((r) => setTimeout(r, 100));
       }
@@ -121,6 +123,16 @@ export async function startServer(opts = {}) {
     base,
     /** Absolute URL on this server. */
     url: (path = "/") => `${base}${path}`,
+    /** `GET /metrics` parsed: metric line (name with labels) → number. */
+    async metrics() {
+      const res = await fetch(`${base}/metrics`);
+      if (!res.ok) throw new Error(`GET /metrics: ${res.status}`);
+      return parseMetrics(await res.text());
+    },
+    /** One unlabelled metric, e.g. `baton_handoffs_stored`; undefined when absent. */
+    async metric(name) {
+      return (await this.metrics()).get(name);
+    },
     /** Everything the server printed (last 64 KiB). */
     log: () => output,
     /** SIGKILL, as a crash would; the data dir stays for restart(). */
@@ -147,4 +159,15 @@ export async function startServer(opts = {}) {
       if (ownDataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Prometheus text → Map of `name{labels}` → value (comments skipped). */
+export function parseMetrics(text) {
+  const out = new Map();
+  for (const line of text.split("\n")) {
+    if (line === "" || line.startsWith("#")) continue;
+    const cut = line.lastIndexOf(" ");
+    if (cut > 0) out.set(line.slice(0, cut), Number(line.slice(cut + 1)));
+  }
+  return out;
 }
