@@ -33,8 +33,15 @@ pub(crate) const RULE_RESTATED: &str = "restatement.third_statement";
 
 /// Shared concepts needed (weighted Dice) to call two messages one problem.
 const SAME_THRESHOLD: f32 = 0.34;
+/// Bar inside a conversation, right after a bot answer, where a reply is more likely
+/// than not to be about the problem just answered.
+const IN_THREAD_THRESHOLD: f32 = 0.25;
 /// Lower bar when the newer message carries a "still / again / already" cue.
 const SAME_WITH_CUE: f32 = 0.15;
+/// Weight of a shared frame (a recognised problem) against a plain concept's 1.
+const FRAME_WEIGHT: f32 = 2.5;
+/// Weight of a word outside the lexicon.
+const STEM_WEIGHT: f32 = 0.7;
 /// Items kept per signature: bounds per-conversation memory on very long messages.
 const MAX_ITEMS: usize = 48;
 /// Tokens looked at per message: bounds the work on pasted essays.
@@ -69,6 +76,9 @@ impl Cues {
     pub(crate) const INFO: Cues = Cues(16);
     /// "I want", "please", "can you … for me": asks for something to be done.
     pub(crate) const REQUEST: Cues = Cues(32);
+    /// "…, but it still doesn't …": a contrast followed by a negation, the shape of a
+    /// reply to an answer that did not solve the problem.
+    pub(crate) const REBUTTAL: Cues = Cues(64);
 
     pub(crate) fn has(self, other: Cues) -> bool {
         self.0 & other.0 != 0
@@ -122,6 +132,13 @@ pub(crate) struct Lexicon {
     names: Vec<String>,
     /// Family per concept id (0 = none); concepts of one family exclude each other.
     family: Vec<u16>,
+    /// Concepts whose negation changes the problem ("arrived" vs "hasn't arrived").
+    polar: Vec<bool>,
+    /// Concepts that make a different problem when only one message has them
+    /// (praise for a person vs asking for one; a scam check vs a callback).
+    decisive: Vec<bool>,
+    /// Frame ids (derived concepts), which weigh more when shared.
+    is_frame: Vec<bool>,
     /// Exact first token → entries starting with it.
     exact: BTreeMap<String, Vec<Phrase>>,
     /// First-token prefix → entries starting with a token that has this prefix.
@@ -132,6 +149,8 @@ pub(crate) struct Lexicon {
     /// Words that end a clause for negation scope ("but", "pero", "aber"…).
     clause_breaks: BTreeMap<String, ()>,
     longest_prefix: usize,
+    /// The family named `action` (cancel, change, add…), which makes a message a request.
+    action_family: u16,
 }
 
 impl Lexicon {
@@ -151,6 +170,9 @@ impl Lexicon {
         let mut lex = Lexicon {
             names: vec![String::new()], // id 0 is reserved for "no concept"
             family: vec![0],
+            polar: vec![false],
+            decisive: vec![false],
+            is_frame: vec![false],
             ..Lexicon::default()
         };
         let mut families: BTreeMap<String, u16> = BTreeMap::new();
@@ -175,10 +197,20 @@ impl Lexicon {
                 Some((name, fam)) => (name.trim(), Some(fam.trim())),
                 None => (head.trim(), None),
             };
+            let (name, polar) = match name.strip_suffix('~') {
+                Some(n) => (n, true),
+                None => (name, false),
+            };
+            let (name, decisive) = match name.strip_suffix('^') {
+                Some(n) => (n, true),
+                None => (name, false),
+            };
             if name.is_empty() {
                 return Err(err("empty concept name"));
             }
             let id = lex.concept_id_or_insert(name);
+            lex.polar[usize::from(id)] = polar;
+            lex.decisive[usize::from(id)] = decisive;
             if let Some(fam) = fam {
                 let next = families.len() as u16 + 1;
                 let f = *families.entry(fam.to_owned()).or_insert(next);
@@ -188,6 +220,7 @@ impl Lexicon {
                 lex.add_term(term, Target::Concept(id));
             }
         }
+        lex.action_family = families.get("action").copied().unwrap_or(u16::MAX);
         for (line, name, body) in pending_frames {
             let err = |kind| LexiconError {
                 file: "concepts.txt",
@@ -195,6 +228,7 @@ impl Lexicon {
                 kind,
             };
             let id = lex.concept_id_or_insert(&name);
+            lex.is_frame[usize::from(id)] = true;
             let mut alternatives = Vec::new();
             for alt in body.split(';') {
                 let mut parts = Vec::new();
@@ -272,6 +306,9 @@ impl Lexicon {
         }
         self.names.push(name.to_owned());
         self.family.push(0);
+        self.polar.push(false);
+        self.decisive.push(false);
+        self.is_frame.push(false);
         (self.names.len() - 1) as u16
     }
 
@@ -374,6 +411,8 @@ pub(crate) struct Signature {
     money: Vec<i64>,
     /// Long numbers (order ids, phone numbers): 4+ digits.
     ids: Vec<u64>,
+    /// Hashes of quoted text ('payment failed', «erreur 500»): error messages repeat verbatim.
+    quotes: Vec<u32>,
     pub(crate) cues: Cues,
     /// True when the message is only greetings/thanks/stopwords.
     pub(crate) empty: bool,
@@ -392,39 +431,47 @@ impl Signature {
         // Index of the last negation word and of the last clause break, for scope.
         let mut last_neg: Option<usize> = None;
         let mut clause_start = 0usize;
+        let mut saw_break = false;
+        // Cues are found anywhere without consuming words, so "how do I *add*" still
+        // yields ADD and "still hasn't *come*" still sees its negation.
+        for i in 0..toks.len() {
+            if let Some((_, targets)) = best_match(lex, &toks, i, true) {
+                for target in targets {
+                    if let Target::Cue(c) = target {
+                        cues.insert(c);
+                    }
+                }
+            }
+        }
         let mut i = 0;
         while i < toks.len() {
             let tok = toks[i].as_str();
             if lex.clause_breaks.contains_key(tok) {
                 clause_start = i + 1;
+                saw_break = true;
             }
             let negated_here = |at: usize| match last_neg {
                 Some(n) => n >= clause_start && at.saturating_sub(n) <= 4,
                 None => false,
             };
-            if let Some((len, targets)) = best_match(lex, &toks, i) {
+            if let Some((len, targets)) = best_match(lex, &toks, i, false) {
                 let negated = negated_here(i) || follows_negation(lex, &toks, i + len);
                 for target in targets {
-                    match target {
-                        Target::Concept(id) => items.push(Item {
+                    if let Target::Concept(id) = target {
+                        items.push(Item {
                             key: u32::from(id),
                             negated,
-                        }),
-                        Target::Cue(c) => cues.insert(c),
+                        });
                     }
-                }
-                // A negation inside a cue phrase ("didn't help") still scopes what follows.
-                if toks[i..i + len]
-                    .iter()
-                    .any(|t| lex.negations.contains_key(t))
-                {
-                    last_neg = Some(i + len - 1);
                 }
                 i += len;
                 continue;
             }
             if lex.negations.contains_key(tok) {
                 last_neg = Some(i);
+                if saw_break {
+                    cues.insert(Cues::REBUTTAL);
+                }
             } else if !lex.stopwords.contains_key(tok) && is_content(tok) {
                 items.push(Item {
                     key: STEM | stem_hash(tok),
@@ -438,11 +485,13 @@ impl Signature {
         items.dedup();
         items.truncate(MAX_ITEMS);
         let (money, ids) = numbers(text);
+        let quotes = quotes(text);
         let empty = items.is_empty() && money.is_empty() && ids.is_empty();
         Signature {
             items,
             money,
             ids,
+            quotes,
             cues,
             empty,
         }
@@ -462,6 +511,10 @@ impl Signature {
         self.ids.sort_unstable();
         self.ids.dedup();
         self.ids.truncate(4);
+        self.quotes.extend_from_slice(&other.quotes);
+        self.quotes.sort_unstable();
+        self.quotes.dedup();
+        self.quotes.truncate(4);
         self.empty &= other.empty;
     }
 
@@ -480,11 +533,19 @@ fn follows_negation(lex: &Lexicon, toks: &[String], next: usize) -> bool {
         .is_some_and(|t| lex.negations.contains_key(t.as_str()))
 }
 
-/// Longest lexicon entries starting at token `i`: (tokens consumed, every target of that
+/// Longest lexicon entries (cues or concepts) starting at token `i`: (tokens consumed, every target of that
 /// length, so a word listed under two concepts yields both).
-fn best_match(lex: &Lexicon, toks: &[String], i: usize) -> Option<(usize, Vec<Target>)> {
+fn best_match(
+    lex: &Lexicon,
+    toks: &[String],
+    i: usize,
+    cues: bool,
+) -> Option<(usize, Vec<Target>)> {
     let mut best: Option<(usize, Vec<Target>)> = None;
     for phrase in lex.candidates(&toks[i]) {
+        if matches!(phrase.target, Target::Cue(_)) != cues {
+            continue;
+        }
         let len = 1 + phrase.rest.len();
         if i + len > toks.len() || best.as_ref().is_some_and(|(l, _)| *l > len) {
             continue;
@@ -600,6 +661,47 @@ fn numbers(text: &str) -> (Vec<i64>, Vec<u64>) {
     (money, ids)
 }
 
+/// Hashes of quoted spans (3 to 80 characters), folded, at most four.
+fn quotes(text: &str) -> Vec<u32> {
+    let chars: Vec<char> = text.chars().take(2000).collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < chars.len() && out.len() < 4 {
+        let close = match chars[i] {
+            '"' => '"',
+            '“' => '”',
+            '«' => '»',
+            '„' => '“',
+            '‘' => '’',
+            // A straight single quote opens only at a word start, so "didn't" is no quote.
+            '\'' if i == 0 || !chars[i - 1].is_alphanumeric() => '\'',
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        let end = chars[i + 1..]
+            .iter()
+            .position(|&c| c == close || (close == '”' && c == '"'))
+            .map(|p| i + 1 + p);
+        match end {
+            Some(end) if (3..=80).contains(&(end - i - 1)) => {
+                let inner: String = chars[i + 1..end].iter().collect();
+                out.push(stem_hash_full(&fold(inner.trim())));
+                i = end + 1;
+            }
+            _ => i += 1,
+        }
+    }
+    out
+}
+
+fn stem_hash_full(text: &str) -> u32 {
+    text.bytes().fold(0x811c_9dc5u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    })
+}
+
 fn is_currency_near(chars: &[char], start: usize, end: usize) -> bool {
     const SIGNS: &[char] = &['$', '€', '£', '¥', '₹'];
     let before = chars[..start].iter().rev().take(3).collect::<String>();
@@ -640,7 +742,16 @@ fn is_currency_near(chars: &[char], start: usize, end: usize) -> bool {
 
 /// How alike two signatures are, 0 to 1 (weighted Dice over concepts and stems).
 fn overlap(a: &Signature, b: &Signature) -> f32 {
-    let weight = |it: &Item| if it.key & STEM == 0 { 1.0f32 } else { 0.7 };
+    let lex = Lexicon::builtin();
+    let weight = |it: &Item| {
+        if it.key & STEM != 0 {
+            STEM_WEIGHT
+        } else if lex.is_frame.get(it.key as usize).copied().unwrap_or(false) {
+            FRAME_WEIGHT
+        } else {
+            1.0
+        }
+    };
     let keys = |s: &Signature| {
         let mut k: Vec<(u32, f32)> = s.items.iter().map(|i| (i.key, weight(i))).collect();
         k.dedup_by_key(|x| x.0);
@@ -657,7 +768,7 @@ fn overlap(a: &Signature, b: &Signature) -> f32 {
         .map(|x| x.1)
         .sum();
     let mut score = 2.0 * shared / total;
-    if !a.ids.is_empty() && a.ids.iter().any(|x| b.ids.contains(x)) {
+    if a.ids.iter().any(|x| b.ids.contains(x)) || a.quotes.iter().any(|x| b.quotes.contains(x)) {
         score = score.max(0.6);
     }
     score
@@ -692,15 +803,26 @@ fn contrast(lex: &Lexicon, a: &Signature, b: &Signature) -> Option<&'static str>
             return Some("family");
         }
     }
-    // One concept affirmed in one message and denied in the other.
-    for ia in a.concepts() {
+    // A decisive concept on one side only: praise vs an ask, a scam check vs a callback.
+    let decisive = |it: &Item| {
+        it.key & STEM == 0 && lex.decisive.get(it.key as usize).copied().unwrap_or(false)
+    };
+    if a.concepts().any(|i| decisive(i) && !b.has_concept(i.key))
+        || b.concepts().any(|i| decisive(i) && !a.has_concept(i.key))
+    {
+        return Some("decisive");
+    }
+    // One polar concept affirmed in one message and denied in the other ("the refund
+    // arrived" vs "the refund hasn't arrived").
+    let polar = |it: &Item| lex.polar.get(it.key as usize).copied().unwrap_or(false);
+    for ia in a.concepts().filter(|i| polar(i)) {
         let opposite = b
             .concepts()
             .any(|ib| ib.key == ia.key && ib.negated != ia.negated);
-        let same_polarity_too = b
+        let same_too = b
             .concepts()
             .any(|ib| ib.key == ia.key && ib.negated == ia.negated);
-        if opposite && !same_polarity_too {
+        if opposite && !same_too {
             return Some("polarity");
         }
     }
@@ -711,14 +833,22 @@ fn contrast(lex: &Lexicon, a: &Signature, b: &Signature) -> Option<&'static str>
         return Some("outcome");
     }
     // A policy/how-to question vs a request to act: "what's your refund policy?" vs
-    // "I want a refund".
+    // "I want a refund", "how do I delete the app?" vs "delete my account".
+    let has_action = |s: &Signature| s.concepts().any(|i| fam(i) == lex.action_family);
     let info_only = |s: &Signature| s.cues.has(Cues::INFO) && !s.cues.has(Cues::REQUEST);
-    let request_only = |s: &Signature| s.cues.has(Cues::REQUEST) && !s.cues.has(Cues::INFO);
-    if (info_only(a) && request_only(b)) || (info_only(b) && request_only(a)) {
+    let request_like =
+        |s: &Signature| !s.cues.has(Cues::INFO) && (s.cues.has(Cues::REQUEST) || has_action(s));
+    if (info_only(a) && request_like(b)) || (info_only(b) && request_like(a)) {
         return Some("speech_act");
     }
-    // A near-minimal pair: the same frame with one content word swapped on each side
-    // ("delivery address of my order" vs "billing address of my account").
+    // A near-minimal pair of plain words: the same frame with one unknown content word
+    // swapped on each side ("return policy for sale items" vs "… for store purchases").
+    let stems_only = |x: &Signature, y: &Signature| {
+        x.items
+            .iter()
+            .filter(|i| !y.items.iter().any(|j| j.key == i.key))
+            .all(|i| i.key & STEM != 0)
+    };
     let only = |x: &Signature, y: &Signature| {
         x.items
             .iter()
@@ -731,7 +861,16 @@ fn contrast(lex: &Lexicon, a: &Signature, b: &Signature) -> Option<&'static str>
         .filter(|i| b.items.iter().any(|j| j.key == i.key))
         .count();
     let (oa, ob) = (only(a, b), only(b, a));
-    if shared >= 2 && oa >= 1 && ob >= 1 && oa + ob <= 3 && oa + ob < shared + 2 {
+    let frame = |i: &Item| lex.is_frame.get(i.key as usize).copied().unwrap_or(false);
+    let shared_frame = a.concepts().any(|i| frame(i) && b.has_concept(i.key));
+    if shared >= 2
+        && oa >= 1
+        && ob >= 1
+        && oa + ob <= 3
+        && !shared_frame
+        && stems_only(a, b)
+        && stems_only(b, a)
+    {
         return Some("minimal_pair");
     }
     None
@@ -742,6 +881,8 @@ fn contrast(lex: &Lexicon, a: &Signature, b: &Signature) -> Option<&'static str>
 pub(crate) struct Verdict {
     pub(crate) same: bool,
     pub(crate) score: f32,
+    /// Whether something contrasts the two (different action, amount, polarity…).
+    pub(crate) contrast: bool,
 }
 
 /// Whether `b` states the same problem as `a` (the newer message is `b`).
@@ -749,21 +890,26 @@ pub(crate) fn compare(a: &Signature, b: &Signature) -> Verdict {
     let lex = Lexicon::builtin();
     let score = overlap(a, b);
     if contrast(lex, a, b).is_some() {
-        return Verdict { same: false, score };
+        return Verdict {
+            same: false,
+            score,
+            contrast: true,
+        };
     }
-    let cue = b.cues.has(Cues::FAILED) || b.cues.has(Cues::AGAIN);
+    let cue = b.cues.has(Cues::FAILED) || b.cues.has(Cues::AGAIN) || b.cues.has(Cues::REBUTTAL);
     let bar = if cue { SAME_WITH_CUE } else { SAME_THRESHOLD };
     Verdict {
         same: score >= bar,
         score,
+        contrast: false,
     }
 }
 
 /// `same_problem` for two free texts (what `baton similar` prints).
 pub(crate) fn same_problem(a: &str, b: &str) -> bool {
+    // Either order may carry the "still / didn't help" cue that lowers the bar.
     let (sa, sb) = (Signature::of(a), Signature::of(b));
-    compare(&sa, &sb).same
-        || (compare(&sb, &sa).same && !contrast(Lexicon::builtin(), &sa, &sb).is_some())
+    compare(&sa, &sb).same || compare(&sb, &sa).same
 }
 
 /// How a customer turn relates to the open problem.
@@ -824,7 +970,12 @@ impl Threads {
         } else if cues.has(Cues::RESOLVED) || sig.empty {
             false
         } else {
-            compare(&thread.sig, &sig).same
+            // Once the customer has already said an answer failed, a reply shaped like
+            // "…, but it still doesn't" keeps the same problem open without shared words.
+            let v = compare(&thread.sig, &sig);
+            v.same
+                || (v.score >= IN_THREAD_THRESHOLD && !v.contrast)
+                || (cues.has(Cues::REBUTTAL) && thread.statements >= 2)
         };
         if !restated {
             if sig.empty {
@@ -889,9 +1040,70 @@ impl Thread {
     }
 }
 
+/// Human-readable account of a comparison, for tuning the lexicon.
+#[cfg(test)]
+pub(crate) fn explain(a: &str, b: &str) -> String {
+    let lex = Lexicon::builtin();
+    let show = |s: &Signature| {
+        s.concepts()
+            .map(|i| {
+                format!(
+                    "{}{}",
+                    lex.name(i.key as u16),
+                    if i.negated { "-" } else { "" }
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+            + &format!(
+                " +{}stems cues={:#04x}",
+                s.items.iter().filter(|i| i.key & STEM != 0).count(),
+                s.cues.0
+            )
+    };
+    let (sa, sb) = (Signature::of(a), Signature::of(b));
+    format!(
+        "score={:.2} contrast={:?}\n    A: {}\n    B: {}",
+        overlap(&sa, &sb),
+        contrast(lex, &sa, &sb),
+        show(&sa),
+        show(&sb)
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `BATON_PAIRS=hw|public cargo test explain_pairs -- --ignored --nocapture`
+    #[test]
+    #[ignore]
+    fn explain_pairs() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../../shared/data/pairs.jsonl"
+        );
+        let Ok(text) = std::fs::read_to_string(path) else {
+            return;
+        };
+        let want = std::env::var("BATON_PAIRS").unwrap_or_default();
+        let mut shown = 0;
+        for line in text.lines() {
+            let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else {
+                continue;
+            };
+            let id = v["id"].as_str().unwrap_or("");
+            if (want == "hw") != id.starts_with("hw-p-") {
+                continue;
+            }
+            let (a, b) = (v["a"].as_str().unwrap_or(""), v["b"].as_str().unwrap_or(""));
+            let gold = v["same"].as_bool().unwrap_or(false);
+            if same_problem(a, b) != gold && shown < 120 {
+                shown += 1;
+                println!("{id} gold={gold} {a} || {b}\n  {}", explain(a, b));
+            }
+        }
+    }
 
     #[test]
     fn builtin_lexicon_parses() {
@@ -927,7 +1139,7 @@ mod tests {
             "the my\n",
         )
         .unwrap_or_default();
-        let sig = Signature::with(&lex, "The parcel never turned up, that didn't help");
+        let sig = Signature::with(&lex, "The parcel has not arrived, that didn't help");
         let names: Vec<(&str, bool)> = sig
             .concepts()
             .map(|i| (lex.name(i.key as u16), i.negated))
