@@ -20,6 +20,8 @@ mod policy;
 mod redact;
 mod route;
 mod summary;
+#[cfg(test)]
+mod tests;
 mod time;
 mod verify;
 

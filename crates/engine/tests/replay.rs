@@ -46,8 +46,8 @@ fn data(name: &str) -> Option<String> {
     }
 }
 
-/// First escalation: (turn index, triggers).
-fn replay(gold: &Gold) -> Option<(usize, Vec<Trigger>)> {
+/// First escalation: (turn index, triggers, rule ids).
+fn replay(gold: &Gold) -> Option<(usize, Vec<Trigger>, Vec<String>)> {
     let mut conversation = Conversation::new(gold.policy.clone());
     for (index, turn) in gold.turns.iter().enumerate() {
         let now = Millis(index as u64 * 1000);
@@ -56,7 +56,11 @@ fn replay(gold: &Gold) -> Option<(usize, Vec<Trigger>)> {
             GoldTurn::Bot(candidate) => conversation.bot_candidate(now, candidate.clone()),
         };
         if let Decision::Escalate { reasons, .. } = decision {
-            return Some((index, reasons.iter().map(|r| r.trigger).collect()));
+            return Some((
+                index,
+                reasons.iter().map(|r| r.trigger).collect(),
+                reasons.iter().map(|r| r.evidence.rule.clone()).collect(),
+            ));
         }
     }
     None
@@ -81,7 +85,7 @@ fn dev_conversations_escalate_at_the_right_turn() {
         let got = replay(&gold);
         let ok = match (gold.expect.escalate_at, &got) {
             (None, None) => true,
-            (Some(at), Some((index, triggers))) if at == *index => triggers
+            (Some(at), Some((index, triggers, _))) if at == *index => triggers
                 .iter()
                 .any(|t| gold.expect.trigger == Some(*t) || gold.expect.also.contains(t)),
             _ => false,
