@@ -40,6 +40,8 @@ const IN_THREAD_THRESHOLD: f32 = 0.25;
 const SAME_WITH_CUE: f32 = 0.15;
 /// Weight of a shared frame (a recognised problem) against a plain concept's 1.
 const FRAME_WEIGHT: f32 = 2.5;
+/// Weight of a concept marked `@generic` (card, account, app).
+const GENERIC_WEIGHT: f32 = 0.35;
 /// Weight of a word outside the lexicon.
 const STEM_WEIGHT: f32 = 0.7;
 /// Items kept per signature: bounds per-conversation memory on very long messages.
@@ -139,6 +141,8 @@ pub(crate) struct Lexicon {
     decisive: Vec<bool>,
     /// Frame ids (derived concepts), which weigh more when shared.
     is_frame: Vec<bool>,
+    /// Concepts so common in support chats that sharing them says little (card, account).
+    generic: Vec<bool>,
     /// Exact first token → entries starting with it.
     exact: BTreeMap<String, Vec<Phrase>>,
     /// First-token prefix → entries starting with a token that has this prefix.
@@ -173,10 +177,12 @@ impl Lexicon {
             polar: vec![false],
             decisive: vec![false],
             is_frame: vec![false],
+            generic: vec![false],
             ..Lexicon::default()
         };
         let mut families: BTreeMap<String, u16> = BTreeMap::new();
         let mut pending_frames: Vec<(usize, String, String)> = Vec::new();
+        let mut pending_generic: Vec<String> = Vec::new();
         for (n, raw) in concepts.lines().enumerate() {
             let line = raw.trim();
             if line.is_empty() || line.starts_with('#') {
@@ -187,6 +193,10 @@ impl Lexicon {
                 line: n + 1,
                 kind,
             };
+            if let Some(list) = line.strip_prefix("@generic:") {
+                pending_generic.extend(list.split_whitespace().map(str::to_owned));
+                continue;
+            }
             if let Some(frame) = line.strip_prefix("=>") {
                 let (name, body) = frame.split_once(':').ok_or(err("frame without `:`"))?;
                 pending_frames.push((n + 1, name.trim().to_owned(), body.to_owned()));
@@ -221,6 +231,14 @@ impl Lexicon {
             }
         }
         lex.action_family = families.get("action").copied().unwrap_or(u16::MAX);
+        for name in &pending_generic {
+            let id = lex.concept_id(name).ok_or(LexiconError {
+                file: "concepts.txt",
+                line: 0,
+                kind: "@generic names an unknown concept",
+            })?;
+            lex.generic[usize::from(id)] = true;
+        }
         for (line, name, body) in pending_frames {
             let err = |kind| LexiconError {
                 file: "concepts.txt",
@@ -309,6 +327,7 @@ impl Lexicon {
         self.polar.push(false);
         self.decisive.push(false);
         self.is_frame.push(false);
+        self.generic.push(false);
         (self.names.len() - 1) as u16
     }
 
@@ -748,6 +767,8 @@ fn overlap(a: &Signature, b: &Signature) -> f32 {
             STEM_WEIGHT
         } else if lex.is_frame.get(it.key as usize).copied().unwrap_or(false) {
             FRAME_WEIGHT
+        } else if lex.generic.get(it.key as usize).copied().unwrap_or(false) {
+            GENERIC_WEIGHT
         } else {
             1.0
         }
