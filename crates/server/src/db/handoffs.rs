@@ -1,0 +1,291 @@
+//! Handoff rows: stored once per bundle id, once per conversation.
+use sqlx::Row;
+
+use super::webhooks::{insert_delivery, NewDelivery};
+use super::Db;
+
+/// Everything stored for a new handoff.
+#[derive(Debug)]
+pub struct NewHandoff<'a> {
+    /// Bundle id (idempotency key).
+    pub id: &'a str,
+    /// Site id.
+    pub site: &'a str,
+    /// The widget's conversation id.
+    pub conversation_id: &'a str,
+    /// Widget clock, Unix ms.
+    pub created_at: i64,
+    /// Server clock, Unix ms.
+    pub received_at: i64,
+    /// SHA-256 (hex) of the bundle as received.
+    pub body_hash: &'a str,
+    /// The enriched bundle JSON.
+    pub bundle: &'a str,
+    /// Routed queue.
+    pub queue: &'a str,
+    /// Routed priority (snake_case name).
+    pub priority: &'a str,
+    /// 0 low … 3 urgent.
+    pub priority_rank: i64,
+    /// Matching rule name.
+    pub rule: &'a str,
+    /// JSON array of trusted triggers.
+    pub triggers: &'a str,
+    /// JSON array of claimed triggers.
+    pub claimed_triggers: &'a str,
+    /// Claimed and derived agree.
+    pub reasons_match: bool,
+    /// JSON verification report.
+    pub verification: &'a str,
+    /// Customer id, if any.
+    pub customer_id: Option<&'a str>,
+    /// Whether `user_hash` checked out.
+    pub customer_verified: bool,
+    /// The bundle summary.
+    pub summary: &'a str,
+    /// The 201 response body.
+    pub response: &'a str,
+    /// Page the conversation ran on (for the implicit conversation row).
+    pub page_url: &'a str,
+    /// Page title.
+    pub page_title: &'a str,
+    /// Page locale.
+    pub locale: &'a str,
+}
+
+/// What happened to an insert.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Inserted {
+    /// Stored now.
+    New,
+    /// This id was stored before: its body hash and response.
+    Duplicate {
+        /// SHA-256 of the first bundle.
+        body_hash: String,
+        /// The first answer, verbatim.
+        response: String,
+    },
+    /// Another bundle already escalated this conversation; its id.
+    ConversationTaken(String),
+}
+
+/// A stored handoff as the console and webhooks see it.
+#[derive(Debug, Clone)]
+pub struct HandoffRow {
+    /// Bundle id.
+    pub id: String,
+    /// Site.
+    pub site: String,
+    /// Conversation id.
+    pub conversation_id: String,
+    /// Server receive time.
+    pub received_at: i64,
+    /// Enriched bundle JSON.
+    pub bundle: String,
+    /// Queue.
+    pub queue: String,
+    /// Priority name.
+    pub priority: String,
+    /// queued | claimed | closed.
+    pub status: String,
+}
+
+/// An earlier handoff of the same customer, as shown in `customer.prior_tickets`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PriorTicket {
+    /// Handoff id.
+    pub id: String,
+    /// When it was received (Unix ms).
+    pub at: i64,
+    /// Queue it went to.
+    pub queue: String,
+    /// queued | claimed | closed.
+    pub status: String,
+    /// Its summary.
+    pub summary: String,
+}
+
+impl Db {
+    /// Stores a handoff and its webhook deliveries in one transaction, or reports why not.
+    ///
+    /// Concurrent duplicates are settled by the database's unique keys, not by this process:
+    /// exactly one insert wins, every other one reads the winner's answer.
+    pub async fn insert_handoff(
+        &self,
+        h: &NewHandoff<'_>,
+        deliveries: &[NewDelivery<'_>],
+    ) -> Result<Inserted, sqlx::Error> {
+        let mut tx = self.write().begin().await?;
+        let inserted = sqlx::query(
+            "INSERT INTO handoffs (id, site, conversation_id, created_at, received_at, body_hash, \
+             bundle, queue, priority, priority_rank, rule, triggers, claimed_triggers, \
+             reasons_match, verification, customer_id, customer_verified, summary, response) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
+             $18, $19) ON CONFLICT DO NOTHING",
+        )
+        .bind(h.id)
+        .bind(h.site)
+        .bind(h.conversation_id)
+        .bind(h.created_at)
+        .bind(h.received_at)
+        .bind(h.body_hash)
+        .bind(h.bundle)
+        .bind(h.queue)
+        .bind(h.priority)
+        .bind(h.priority_rank)
+        .bind(h.rule)
+        .bind(h.triggers)
+        .bind(h.claimed_triggers)
+        .bind(i64::from(h.reasons_match))
+        .bind(h.verification)
+        .bind(h.customer_id)
+        .bind(i64::from(h.customer_verified))
+        .bind(h.summary)
+        .bind(h.response)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if inserted == 0 {
+            tx.rollback().await?;
+            return self.existing(h.id, h.site, h.conversation_id).await;
+        }
+        sqlx::query(
+            "INSERT INTO conversations (site, id, started_at, received_at, page_url, page_title, \
+             locale, escalated) VALUES ($1, $2, $3, $4, $5, $6, $7, 1) \
+             ON CONFLICT (site, id) DO UPDATE SET escalated = 1",
+        )
+        .bind(h.site)
+        .bind(h.conversation_id)
+        .bind(h.created_at)
+        .bind(h.received_at)
+        .bind(h.page_url)
+        .bind(h.page_title)
+        .bind(h.locale)
+        .execute(&mut *tx)
+        .await?;
+        for d in deliveries {
+            insert_delivery(&mut tx, d).await?;
+        }
+        tx.commit().await?;
+        Ok(Inserted::New)
+    }
+
+    /// After a conflict: the stored twin of `id`, or the handoff that took the conversation.
+    async fn existing(
+        &self,
+        id: &str,
+        site: &str,
+        conversation_id: &str,
+    ) -> Result<Inserted, sqlx::Error> {
+        // Read through the writer: the winning transaction is committed, and the write
+        // connection is guaranteed to see it (a read connection could hold an older snapshot).
+        if let Some(row) = sqlx::query("SELECT body_hash, response FROM handoffs WHERE id = $1")
+            .bind(id)
+            .fetch_optional(self.write())
+            .await?
+        {
+            return Ok(Inserted::Duplicate {
+                body_hash: row.try_get(0)?,
+                response: row.try_get(1)?,
+            });
+        }
+        let other: Option<String> =
+            sqlx::query_scalar("SELECT id FROM handoffs WHERE site = $1 AND conversation_id = $2")
+                .bind(site)
+                .bind(conversation_id)
+                .fetch_optional(self.write())
+                .await?;
+        match other {
+            Some(other) => Ok(Inserted::ConversationTaken(other)),
+            // Neither key matches yet the insert conflicted: the row was deleted in between
+            // (retention purge). Not worth a special answer: a 5xx makes the outbox retry.
+            None => Err(sqlx::Error::RowNotFound),
+        }
+    }
+
+    /// The stored answer for a bundle id, if any (fast path for retries).
+    pub async fn handoff_response(
+        &self,
+        id: &str,
+    ) -> Result<Option<(String, String)>, sqlx::Error> {
+        let row = sqlx::query("SELECT body_hash, response FROM handoffs WHERE id = $1")
+            .bind(id)
+            .fetch_optional(self.read())
+            .await?;
+        row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).transpose()
+    }
+
+    /// One handoff by id.
+    pub async fn handoff(&self, id: &str) -> Result<Option<HandoffRow>, sqlx::Error> {
+        let row = sqlx::query(
+            "SELECT id, site, conversation_id, received_at, bundle, queue, priority, status \
+             FROM handoffs WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(self.read())
+        .await?;
+        row.map(|r| {
+            Ok(HandoffRow {
+                id: r.try_get(0)?,
+                site: r.try_get(1)?,
+                conversation_id: r.try_get(2)?,
+                received_at: r.try_get(3)?,
+                bundle: r.try_get(4)?,
+                queue: r.try_get(5)?,
+                priority: r.try_get(6)?,
+                status: r.try_get(7)?,
+            })
+        })
+        .transpose()
+    }
+
+    /// The handoff of a conversation, if it escalated.
+    pub async fn handoff_id_for_conversation(
+        &self,
+        site: &str,
+        conversation_id: &str,
+    ) -> Result<Option<String>, sqlx::Error> {
+        sqlx::query_scalar("SELECT id FROM handoffs WHERE site = $1 AND conversation_id = $2")
+            .bind(site)
+            .bind(conversation_id)
+            .fetch_optional(self.read())
+            .await
+    }
+
+    /// The customer's earlier handoffs, newest first (their "prior tickets").
+    pub async fn prior_tickets(
+        &self,
+        site: &str,
+        customer_id: &str,
+        limit: i64,
+    ) -> Result<Vec<PriorTicket>, sqlx::Error> {
+        let rows = sqlx::query(
+            "SELECT id, received_at, queue, status, summary FROM handoffs \
+             WHERE site = $1 AND customer_id = $2 AND customer_verified = 1 \
+             ORDER BY received_at DESC LIMIT $3",
+        )
+        .bind(site)
+        .bind(customer_id)
+        .bind(limit)
+        .fetch_all(self.read())
+        .await?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(PriorTicket {
+                    id: r.try_get(0)?,
+                    at: r.try_get(1)?,
+                    queue: r.try_get(2)?,
+                    status: r.try_get(3)?,
+                    summary: r.try_get(4)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Number of stored handoffs (tests, metrics).
+    pub async fn count_handoffs(&self) -> Result<i64, sqlx::Error> {
+        sqlx::query_scalar("SELECT COUNT(*) FROM handoffs")
+            .fetch_one(self.read())
+            .await
+    }
+}
