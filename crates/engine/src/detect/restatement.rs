@@ -153,8 +153,8 @@ pub(crate) struct Lexicon {
     /// Words that end a clause for negation scope ("but", "pero", "aber"…).
     clause_breaks: BTreeMap<String, ()>,
     longest_prefix: usize,
-    /// The family named `action` (cancel, change, add…), which makes a message a request.
-    action_family: u16,
+    /// Families named `action…` (cancel, change, add…): having one makes a message a request.
+    action_families: Vec<u16>,
 }
 
 impl Lexicon {
@@ -230,7 +230,11 @@ impl Lexicon {
                 lex.add_term(term, Target::Concept(id));
             }
         }
-        lex.action_family = families.get("action").copied().unwrap_or(u16::MAX);
+        lex.action_families = families
+            .iter()
+            .filter(|(name, _)| name.starts_with("action"))
+            .map(|(_, &id)| id)
+            .collect();
         for name in &pending_generic {
             let id = lex.concept_id(name).ok_or(LexiconError {
                 file: "concepts.txt",
@@ -855,7 +859,7 @@ fn contrast(lex: &Lexicon, a: &Signature, b: &Signature) -> Option<&'static str>
     }
     // A policy/how-to question vs a request to act: "what's your refund policy?" vs
     // "I want a refund", "how do I delete the app?" vs "delete my account".
-    let has_action = |s: &Signature| s.concepts().any(|i| fam(i) == lex.action_family);
+    let has_action = |s: &Signature| s.concepts().any(|i| lex.action_families.contains(&fam(i)));
     let info_only = |s: &Signature| s.cues.has(Cues::INFO) && !s.cues.has(Cues::REQUEST);
     let request_like =
         |s: &Signature| !s.cues.has(Cues::INFO) && (s.cues.has(Cues::REQUEST) || has_action(s));
@@ -1243,6 +1247,82 @@ mod tests {
                 false,
             ),
             ("what time do you open?", "my card was charged twice", false),
+            (
+                "my account is locked",
+                "I can't get in, it says my account has been blocked",
+                true,
+            ),
+            (
+                "the verification code never arrives",
+                "I'm not getting the SMS code",
+                true,
+            ),
+            ("mi pedido llegó roto", "el paquete vino dañado", true),
+            (
+                "meine Rückerstattung ist noch nicht da",
+                "ich warte immer noch auf mein Geld zurück",
+                true,
+            ),
+            (
+                "non riesco a fare il login",
+                "l'app mi dice password errata",
+                true,
+            ),
+            (
+                "mijn pakket is beschadigd aangekomen",
+                "de doos was kapot bij levering",
+                true,
+            ),
+            (
+                "o código de desconto não funciona",
+                "o cupom não está sendo aplicado",
+                true,
+            ),
+            (
+                "le colis n'est toujours pas arrivé",
+                "ça fait deux semaines que j'attends ma commande",
+                true,
+            ),
+            (
+                "please close my account",
+                "I want to delete my profile completely",
+                true,
+            ),
+            (
+                "je veux annuler ma commande",
+                "je veux modifier ma commande",
+                false,
+            ),
+            (
+                "Ich möchte mein Abo pausieren",
+                "Ich möchte mein Abo kündigen",
+                false,
+            ),
+            (
+                "quiero devolver las zapatillas",
+                "quiero cambiar las zapatillas por otra talla",
+                false,
+            ),
+            (
+                "what's your cancellation policy?",
+                "cancel my membership now",
+                false,
+            ),
+            (
+                "o atendente foi muito simpático",
+                "quero falar com um atendente",
+                false,
+            ),
+            (
+                "the store opens at 9?",
+                "is the store closed on sunday?",
+                false,
+            ),
+            (
+                "Wo ist meine Bestellung?",
+                "Wo ist meine Erstattung?",
+                false,
+            ),
         ];
         for &(a, b, want) in table {
             assert_eq!(same_problem(a, b), want, "{a:?} / {b:?}");
