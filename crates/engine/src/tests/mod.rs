@@ -103,6 +103,79 @@ fn restatement_table() {
 }
 
 #[test]
+fn restatement_table_languages() {
+    check(vec![
+        (
+            "French: same sync problem three times",
+            vec![
+                c("Mes photos ne se synchronisent plus avec le cloud."),
+                b("Vérifiez que la synchronisation est activée dans Réglages > Cloud."),
+                c("Elle est activée, mais les photos n'apparaissent toujours pas."),
+                b("Déconnectez-vous puis reconnectez-vous à votre compte."),
+                c("J'ai déjà essayé, rien ne remonte dans le cloud."),
+            ],
+            Some((4, Trigger::Restatement)),
+        ),
+        (
+            "German: delivery still missing",
+            vec![
+                c("Meine Bestellung ist seit einer Woche nicht angekommen."),
+                b("Laut Sendungsverfolgung ist das Paket unterwegs."),
+                c("Das Paket ist immer noch nicht da."),
+                b("Bitte warten Sie noch zwei Werktage."),
+                c("Ich habe schon gewartet, es ist weiterhin nichts angekommen."),
+            ],
+            Some((4, Trigger::Restatement)),
+        ),
+        (
+            "Portuguese: new questions, no restatement",
+            vec![
+                c("Qual é o horário da loja no sábado?"),
+                b("Aos sábados abrimos das 9h às 14h."),
+                c("Obrigado! Outra pergunta: vocês entregam em Campinas?"),
+                b("Sim, entregamos em Campinas em até 3 dias."),
+                c("Perfeito, valeu."),
+            ],
+            None,
+        ),
+        (
+            "Italian: login fails after two answers",
+            vec![
+                c("Non riesco ad accedere all'app."),
+                b("Prova a reimpostare la password da 'Password dimenticata'."),
+                c("L'ho già reimpostata, ma mi dice ancora credenziali errate."),
+                b("Controlla di usare l'email con cui ti sei registrato."),
+                c("L'email è giusta, continua a non farmi entrare."),
+            ],
+            Some((4, Trigger::Restatement)),
+        ),
+        (
+            "three similar but different questions",
+            vec![
+                c("How much is shipping to Belgium?"),
+                b("Shipping to Belgium costs 6.95 euros."),
+                c("And how much is shipping to Germany?"),
+                b("Shipping to Germany costs 7.95 euros."),
+                c("And how much is shipping to France?"),
+                b("Shipping to France costs 8.95 euros."),
+            ],
+            None,
+        ),
+        (
+            "Dutch: overlapping but different questions",
+            vec![
+                c("Wat kost verzending naar België?"),
+                b("Verzending naar België kost 6,95 euro."),
+                c("En wat kost verzending naar Duitsland?"),
+                b("Verzending naar Duitsland kost 7,95 euro."),
+                c("Top, dank je wel!"),
+            ],
+            None,
+        ),
+    ]);
+}
+
+#[test]
 fn low_confidence_table() {
     check(vec![
         (
