@@ -1,0 +1,630 @@
+//! The root component and `Ctl`, the handle every component gets from context. `Ctl` turns
+//! user actions into `ChatSession` calls (read the clock once, call, act on the `Outcome`)
+//! and performs the I/O the session asks for: responder, outbox, live channel, storage.
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use baton_engine::{Candidate, Feedback, HandoffV1, Millis, Page, Policy};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::clock;
+use crate::embed::{Command, EmbedConfig, Position};
+use crate::i18n::{Locale, Strings};
+use crate::ids::{uuid_v7, Rng};
+use crate::outbox::{Delivery, Kind, Outbox};
+use crate::responder::{Question, RemoteResponder, Responder, SiteKb};
+use crate::session::{ChatSession, Outcome};
+use crate::storage;
+use crate::transport::{self, Live, LiveEvent};
+use crate::ui::{
+    composer::Composer, csat::Csat, handoff_notice::HandoffNotice, human_button::HumanButton,
+    launcher::Launcher, message_list::MessageList,
+};
+
+/// Non-reactive services, one per mounted widget.
+pub(crate) struct Services {
+    cfg: EmbedConfig,
+    outbox: RefCell<Outbox>,
+    responder: Rc<dyn Responder>,
+    kb: Option<SiteKb>,
+    live: RefCell<Option<Live>>,
+    timer: RefCell<Option<TimeoutHandle>>,
+    rng: RefCell<Rng>,
+    emit: Option<js_sys::Function>,
+}
+
+/// The handle components use; `Copy`, so handlers stay one-liners.
+#[derive(Clone, Copy)]
+pub(crate) struct Ctl {
+    /// The conversation model.
+    pub(crate) session: RwSignal<ChatSession, LocalStorage>,
+    /// Whether the panel is open.
+    pub(crate) open: RwSignal<bool>,
+    /// A question is with the responder.
+    pub(crate) busy: RwSignal<bool>,
+    /// Panel title (the site's name once the config arrives).
+    pub(crate) title: RwSignal<String>,
+    /// First line of the panel.
+    pub(crate) greeting: RwSignal<String>,
+    /// UI language.
+    pub(crate) locale: Locale,
+    svc: StoredValue<Rc<Services>, LocalStorage>,
+}
+
+/// The site config answer (`GET /v1/sites/{site}/config`).
+#[derive(Deserialize)]
+struct SiteConfig {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    greeting: Option<String>,
+    #[serde(default)]
+    policy: Option<Policy>,
+}
+
+/// The handoff answer (`POST /v1/handoffs`).
+#[derive(Deserialize)]
+struct HandoffAck {
+    customer_token: String,
+}
+
+#[derive(Serialize)]
+struct EscalateDetail<'a> {
+    conversation_id: &'a str,
+    bundle_id: &'a str,
+    reasons: &'a [baton_engine::Reason],
+    route: &'a baton_engine::Route,
+}
+
+/// Everything `mount` hands to the app.
+pub(crate) struct Init {
+    pub(crate) cfg: EmbedConfig,
+    pub(crate) page: Page,
+    pub(crate) queue: Vec<Command>,
+    pub(crate) emit: Option<js_sys::Function>,
+    pub(crate) responder: Option<Rc<dyn Responder>>,
+}
+
+impl Ctl {
+    /// Restores the session and outbox from storage and applies the queued commands.
+    pub(crate) fn new(init: Init) -> Ctl {
+        let Init {
+            cfg,
+            page,
+            queue,
+            emit,
+            responder,
+        } = init;
+        let seed = storage::seed();
+        let now = clock::now();
+        let skey = storage::key(&cfg.site, "session");
+        let mut policy = Policy::default();
+        if let Some(t) = cfg.refund_threshold {
+            policy.refund_threshold = t;
+        }
+        let session = storage::load(&skey)
+            .and_then(|json| ChatSession::restore(&cfg.site, &json, seed))
+            .unwrap_or_else(|| ChatSession::new(&cfg.site, policy, page, now, seed));
+        let outbox = storage::load(&storage::key(&cfg.site, "outbox"))
+            .map(|json| Outbox::restore(&json, seed ^ 0x5eed))
+            .unwrap_or_else(|| Outbox::new(seed ^ 0x5eed));
+        let kb = SiteKb::new(
+            format!("{}/sites/{}/kb", cfg.endpoint, cfg.site),
+            cfg.locale,
+        );
+        let (responder, kb): (Rc<dyn Responder>, Option<SiteKb>) = match (responder, &cfg.responder)
+        {
+            (Some(r), _) => (r, None),
+            (None, Some(url)) => (Rc::new(RemoteResponder::new(url.clone())), None),
+            (None, None) => (Rc::new(kb.clone()), Some(kb)),
+        };
+        let strings = cfg.locale.strings();
+        let ctl = Ctl {
+            session: RwSignal::new_local(session),
+            open: RwSignal::new(
+                storage::load(&storage::key(&cfg.site, "open")).as_deref() == Some("1"),
+            ),
+            busy: RwSignal::new(false),
+            title: RwSignal::new(strings.title.to_owned()),
+            greeting: RwSignal::new(
+                cfg.greeting
+                    .clone()
+                    .unwrap_or_else(|| strings.greeting.to_owned()),
+            ),
+            locale: cfg.locale,
+            svc: StoredValue::new_local(Rc::new(Services {
+                cfg,
+                outbox: RefCell::new(outbox),
+                responder,
+                kb,
+                live: RefCell::new(None),
+                timer: RefCell::new(None),
+                rng: RefCell::new(Rng::seeded(seed.rotate_left(17))),
+                emit,
+            })),
+        };
+        for cmd in queue {
+            ctl.command(cmd);
+        }
+        ctl
+    }
+
+    fn svc(self) -> Rc<Services> {
+        self.svc.get_value()
+    }
+
+    /// The UI strings.
+    pub(crate) fn strings(self) -> &'static Strings {
+        self.locale.strings()
+    }
+
+    /// Title and link of a KB source, for the "Source:" line under a bot answer.
+    pub(crate) fn article(self, source: &str) -> Option<(String, Option<String>)> {
+        self.svc().kb.as_ref()?.article(source)
+    }
+
+    /// The widget's corner.
+    pub(crate) fn position(self) -> Position {
+        self.svc().cfg.position
+    }
+
+    /// Fetches the site config and KB, reconnects the live channel, resumes the outbox.
+    fn start(self) {
+        let svc = self.svc();
+        let url = format!("{}/sites/{}/config", svc.cfg.endpoint, svc.cfg.site);
+        leptos::task::spawn_local(async move {
+            if let Ok(conf) = transport::get_json::<SiteConfig>(&url).await {
+                if let Some(name) = conf.name.filter(|n| !n.is_empty()) {
+                    self.title.set(name);
+                }
+                if self.svc().cfg.greeting.is_none() {
+                    if let Some(g) = conf.greeting.filter(|g| !g.is_empty()) {
+                        self.greeting.set(g);
+                    }
+                }
+                if let Some(mut policy) = conf.policy {
+                    if let Some(t) = self.svc().cfg.refund_threshold {
+                        policy.refund_threshold = t;
+                    }
+                    self.session.update(|s| s.adopt_policy(policy));
+                }
+            }
+        });
+        if let Some(kb) = svc.kb.clone() {
+            leptos::task::spawn_local(async move {
+                kb.load().await;
+            });
+        }
+        if let Some(token) = self
+            .session
+            .with_untracked(|s| s.handoff().token().map(str::to_owned))
+        {
+            self.open_live(&token);
+        }
+        if let Some(w) = web_sys::window() {
+            let on_online = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(move || {
+                self.svc().outbox.borrow_mut().retry_now(clock::now());
+                self.pump();
+            });
+            let _ = w.add_event_listener_with_callback(
+                "online",
+                wasm_bindgen::JsCast::unchecked_ref(on_online.as_ref()),
+            );
+            // Lives as long as the page: the widget has no teardown short of `shutdown`.
+            on_online.forget();
+        }
+        self.pump();
+    }
+
+    /// Saves the transcript and the outbox.
+    fn persist(self) {
+        let svc = self.svc();
+        let site = &svc.cfg.site;
+        self.session
+            .with_untracked(|s| storage::save(&storage::key(site, "session"), &s.to_json()));
+        storage::save(
+            &storage::key(site, "outbox"),
+            &svc.outbox.borrow().to_json(),
+        );
+    }
+
+    /// Opens or closes the panel.
+    pub(crate) fn set_open(self, open: bool) {
+        self.open.set(open);
+        let key = storage::key(&self.svc().cfg.site, "open");
+        if open {
+            storage::save(&key, "1");
+        } else {
+            storage::remove(&key);
+        }
+    }
+
+    /// One call of the JS API.
+    pub(crate) fn command(self, cmd: Command) {
+        match cmd {
+            Command::Identify(id) => self.session.update(|s| s.identify(id)),
+            Command::Open => self.set_open(true),
+            Command::Close => self.set_open(false),
+            Command::Handoff { .. } => {
+                self.set_open(true);
+                self.press_human();
+            }
+            Command::Shutdown => {
+                let svc = self.svc();
+                storage::remove(&storage::key(&svc.cfg.site, "session"));
+                storage::remove(&storage::key(&svc.cfg.site, "open"));
+                svc.live.borrow_mut().take();
+            }
+        }
+    }
+
+    /// The customer pressed Enter.
+    pub(crate) fn send(self, text: String) {
+        let now = clock::now();
+        let outcome = self.session.try_update(|s| s.send(now, &text)).flatten();
+        if let Some(outcome) = outcome {
+            self.after_customer(now);
+            self.act(outcome);
+        }
+    }
+
+    /// "Talk to a person".
+    pub(crate) fn press_human(self) {
+        let now = clock::now();
+        if let Some(outcome) = self.session.try_update(|s| s.press_human(now)) {
+            self.act(outcome);
+        }
+    }
+
+    /// 👍/👎.
+    pub(crate) fn feedback(self, id: u32, verdict: Feedback) {
+        let now = clock::now();
+        if let Some(outcome) = self.session.try_update(|s| s.feedback(now, id, verdict)) {
+            let detail = serde_json::to_value(verdict).unwrap_or_default();
+            self.event(now, "feedback", Some(detail));
+            self.act(outcome);
+        }
+    }
+
+    /// "End chat": the customer is done (bot-resolved unless a human had it).
+    pub(crate) fn end(self) {
+        let now = clock::now();
+        if self.session.try_update(|s| s.end(now)) == Some(true) {
+            self.event(now, "resolved", None);
+            self.persist();
+            self.pump();
+        }
+    }
+
+    /// CSAT 1–5.
+    pub(crate) fn rate(self, rating: u8) {
+        let now = clock::now();
+        if let Some(Some(r)) = self.session.try_update(|s| s.rate(rating)) {
+            let svc = self.svc();
+            let (cid, token) = self.session.with_untracked(|s| {
+                (
+                    s.conversation_id().to_owned(),
+                    s.handoff().token().map(str::to_owned),
+                )
+            });
+            let body = serde_json::json!({
+                "site": svc.cfg.site, "conversation_id": cid, "rating": r, "token": token,
+            });
+            svc.outbox.borrow_mut().push(
+                now,
+                Kind::Csat,
+                format!("csat:{cid}"),
+                format!("{}/csat", svc.cfg.endpoint),
+                body.to_string(),
+            );
+            self.persist();
+            self.pump();
+        }
+    }
+
+    /// Starts over after a finished conversation.
+    pub(crate) fn new_chat(self) {
+        let svc = self.svc();
+        svc.live.borrow_mut().take();
+        let now = clock::now();
+        let seed = storage::seed();
+        self.session.update(|s| {
+            let mut policy = Policy::default();
+            if let Some(t) = svc.cfg.refund_threshold {
+                policy.refund_threshold = t;
+            }
+            *s = ChatSession::new(&svc.cfg.site, policy, s.page().clone(), now, seed);
+        });
+        self.persist();
+    }
+
+    fn after_customer(self, now: Millis) {
+        let svc = self.svc();
+        if self.session.try_update(|s| s.take_start()) == Some(true) {
+            let (cid, page) = self
+                .session
+                .with_untracked(|s| (s.conversation_id().to_owned(), s.page().clone()));
+            let body = serde_json::json!({
+                "site": svc.cfg.site, "conversation_id": cid, "started_at": now, "page": page,
+            });
+            svc.outbox.borrow_mut().push(
+                now,
+                Kind::Conversation,
+                format!("conv:{cid}"),
+                format!("{}/conversations", svc.cfg.endpoint),
+                body.to_string(),
+            );
+        }
+        self.event(now, "customer_message", None);
+    }
+
+    /// Queues a dashboard event.
+    fn event(self, now: Millis, kind: &str, detail: Option<serde_json::Value>) {
+        let svc = self.svc();
+        let cid = self
+            .session
+            .with_untracked(|s| s.conversation_id().to_owned());
+        let mut body = serde_json::json!({ "site": svc.cfg.site, "kind": kind, "at": now });
+        if let Some(d) = detail {
+            body["detail"] = d;
+        }
+        let key = format!("ev:{}", uuid_v7(now, &mut svc.rng.borrow_mut()));
+        svc.outbox.borrow_mut().push(
+            now,
+            Kind::Event,
+            key,
+            format!("{}/conversations/{cid}/events", svc.cfg.endpoint),
+            body.to_string(),
+        );
+    }
+
+    /// Performs what the session asked for.
+    fn act(self, outcome: Outcome) {
+        match outcome {
+            Outcome::Ask(text) => self.ask(text),
+            Outcome::Show | Outcome::Withhold => {}
+            Outcome::Escalate(bundle) => self.escalate(*bundle),
+            Outcome::Relay { id, text } => {
+                let token = self
+                    .session
+                    .with_untracked(|s| s.handoff().token().map(str::to_owned));
+                if let Some(token) = token {
+                    self.relay(clock::now(), id, &text, &token);
+                }
+                // Otherwise the session holds it until the handoff is acknowledged.
+            }
+        }
+        self.persist();
+        self.pump();
+    }
+
+    fn ask(self, message: String) {
+        let svc = self.svc();
+        let q = self.session.with_untracked(|s| Question {
+            site: svc.cfg.site.clone(),
+            conversation_id: s.conversation_id().to_owned(),
+            locale: self.locale.tag().to_owned(),
+            message,
+            history: s.history(),
+        });
+        self.busy.set(true);
+        let responder = svc.responder.clone();
+        leptos::task::spawn_local(async move {
+            // A responder that cannot answer yields an ungrounded zero-confidence candidate:
+            // the engine withholds it and hands over, which is the honest outcome.
+            let candidate = responder.answer(q).await.unwrap_or(Candidate {
+                text: String::new(),
+                confidence: 0.0,
+                grounded: Some(false),
+                sources: Vec::new(),
+            });
+            let now = clock::now();
+            self.busy.set(false);
+            if let Some(outcome) = self.session.try_update(|s| s.candidate(now, candidate)) {
+                let kind = match outcome {
+                    Outcome::Show => Some("bot_answer"),
+                    Outcome::Escalate(_) => Some("withheld"),
+                    _ => None,
+                };
+                if let Some(kind) = kind {
+                    self.event(now, kind, None);
+                }
+                self.act(outcome);
+            }
+        });
+    }
+
+    fn escalate(self, bundle: HandoffV1) {
+        clock::mark("baton:handoff");
+        let svc = self.svc();
+        let body = serde_json::to_string(&bundle).unwrap_or_default();
+        svc.outbox.borrow_mut().push(
+            bundle.created_at,
+            Kind::Handoff,
+            bundle.id.clone(),
+            format!("{}/handoffs", svc.cfg.endpoint),
+            body,
+        );
+        if let Some(emit) = &svc.emit {
+            let detail = EscalateDetail {
+                conversation_id: &bundle.conversation_id,
+                bundle_id: &bundle.id,
+                reasons: &bundle.reasons,
+                route: &bundle.route,
+            };
+            let json = serde_json::to_string(&detail).unwrap_or_default();
+            let _ = emit.call2(
+                &wasm_bindgen::JsValue::NULL,
+                &"escalate".into(),
+                &json.into(),
+            );
+        }
+    }
+
+    fn relay(self, now: Millis, id: u32, text: &str, token: &str) {
+        let svc = self.svc();
+        let cid = self
+            .session
+            .with_untracked(|s| s.conversation_id().to_owned());
+        let body = serde_json::json!({ "token": token, "text": text });
+        svc.outbox.borrow_mut().push(
+            now,
+            Kind::Message,
+            format!("msg:{cid}:{id}"),
+            format!("{}/conversations/{cid}/messages", svc.cfg.endpoint),
+            body.to_string(),
+        );
+    }
+
+    /// Sends whatever the outbox says is due and sets a timer for the next retry.
+    fn pump(self) {
+        let svc = self.svc();
+        let now = clock::now();
+        let due = svc.outbox.borrow_mut().due(now);
+        for entry in due {
+            leptos::task::spawn_local(async move {
+                let key = entry.idempotent.then_some(entry.key.as_str());
+                let result = transport::request("POST", &entry.url, Some(&entry.body), key).await;
+                let status = result.as_ref().ok().map(|(s, _)| *s);
+                let now = clock::now();
+                let delivery = self
+                    .svc()
+                    .outbox
+                    .borrow_mut()
+                    .settle(now, &entry.key, status);
+                match (entry.kind, delivery) {
+                    (Kind::Handoff, Delivery::Acked) => {
+                        let body = result.map(|(_, b)| b).unwrap_or_default();
+                        if let Ok(ack) = serde_json::from_str::<HandoffAck>(&body) {
+                            self.delivered(now, ack.customer_token);
+                        }
+                    }
+                    (Kind::Handoff, _) => {
+                        self.session.update(|s| s.handoff_retrying());
+                        if delivery == Delivery::Rejected {
+                            web_sys::console::error_1(
+                                &"baton: the server rejected the handoff".into(),
+                            );
+                        }
+                    }
+                    (Kind::Message, Delivery::Acked) => {
+                        if let Some(id) = entry.key.rsplit(':').next().and_then(|i| i.parse().ok())
+                        {
+                            self.session.update(|s| s.relayed(id));
+                        }
+                    }
+                    _ => {}
+                }
+                self.persist();
+                self.pump();
+            });
+        }
+        let next = svc.outbox.borrow().poll_timeout();
+        if let Some(old) = svc.timer.borrow_mut().take() {
+            old.clear();
+        }
+        if let Some(at) = next {
+            let wait = std::time::Duration::from_millis(at.since(now).max(50));
+            if let Ok(h) = set_timeout_with_handle(move || self.pump(), wait) {
+                *svc.timer.borrow_mut() = Some(h);
+            }
+        }
+    }
+
+    fn delivered(self, now: Millis, token: String) {
+        let held = self
+            .session
+            .try_update(|s| s.handoff_delivered(token.clone()))
+            .unwrap_or_default();
+        for (id, text) in held {
+            self.relay(now, id, &text, &token);
+        }
+        self.open_live(&token);
+    }
+
+    fn open_live(self, token: &str) {
+        let svc = self.svc();
+        let cid = self
+            .session
+            .with_untracked(|s| s.conversation_id().to_owned());
+        let url = format!(
+            "{}/conversations/{cid}/live?token={}",
+            svc.cfg.endpoint,
+            js_sys::encode_uri_component(token)
+        );
+        let live = transport::live(&url, move |ev| self.on_live(ev));
+        *svc.live.borrow_mut() = live.ok();
+    }
+
+    fn on_live(self, ev: LiveEvent) {
+        let now = clock::now();
+        match ev {
+            LiveEvent::AgentJoined { agent } => {
+                self.session.update(|s| s.agent_joined(now, &agent))
+            }
+            LiveEvent::Message { text } => self.session.update(|s| s.agent_message(now, &text)),
+            LiveEvent::Closed => {
+                self.session.update(|s| {
+                    s.end(now);
+                });
+                self.svc().live.borrow_mut().take();
+            }
+        }
+        self.persist();
+    }
+}
+
+/// The component tree's handle, provided by `App`.
+pub(crate) fn use_ctl() -> Ctl {
+    // Every component lives under `App`, which provides it first (a proven invariant).
+    expect_context::<Ctl>()
+}
+
+/// The widget root: launcher + panel.
+#[component]
+pub(crate) fn App(ctl: Ctl) -> impl IntoView {
+    provide_context(ctl);
+    ctl.start();
+    let s = ctl.strings();
+    let on_key = move |ev: leptos::ev::KeyboardEvent| {
+        if ev.key() == "Escape" && ctl.open.get_untracked() {
+            ctl.set_open(false);
+        }
+    };
+    view! {
+        <div class="baton" class:left=move || ctl.position() == Position::BottomLeft on:keydown=on_key>
+            <section
+                id="baton-panel"
+                class="panel"
+                role="dialog"
+                aria-label=move || ctl.title.get()
+                hidden=move || !ctl.open.get()
+            >
+                <header class="head">
+                    <span class="avatar" aria-hidden="true">{crate::ui::icons::chat()}</span>
+                    <h2>{move || ctl.title.get()}</h2>
+                    <button
+                        type="button"
+                        class="end"
+                        on:click=move |_| ctl.end()
+                        hidden=move || ctl.session.with(|s| s.ended())
+                    >
+                        {s.end_chat}
+                    </button>
+                    <button type="button" class="x" aria-label=s.close_chat on:click=move |_| ctl.set_open(false)>
+                        {crate::ui::icons::close()}
+                    </button>
+                </header>
+                <MessageList/>
+                <HandoffNotice/>
+                <Csat/>
+                <div class="foot">
+                    <HumanButton/>
+                    <Composer/>
+                </div>
+            </section>
+            <Launcher/>
+        </div>
+    }
+}

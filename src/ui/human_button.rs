@@ -1,0 +1,25 @@
+//! "Talk to a person": in the panel at all times, one press hands over with full context.
+use leptos::prelude::*;
+
+use crate::app::use_ctl;
+use crate::ui::icons;
+
+/// The always-visible person button. After the handoff it stays (so the layout never jumps)
+/// but is marked as already done.
+#[component]
+pub(crate) fn HumanButton() -> impl IntoView {
+    let ctl = use_ctl();
+    let s = ctl.strings();
+    let done = move || ctl.session.with(|s| s.escalated() || s.ended());
+    view! {
+        <button
+            type="button"
+            class="human"
+            aria-disabled=move || if done() { "true" } else { "false" }
+            on:click=move |_| ctl.press_human()
+        >
+            {icons::person()}
+            <span>{s.talk_to_person}</span>
+        </button>
+    }
+}
