@@ -6,8 +6,13 @@ use crate::conversation::Turn;
 use crate::decision::{Reason, Trigger};
 use crate::policy::Policy;
 
+pub(crate) mod amount;
 mod confidence;
+pub(crate) mod frustration;
+pub(crate) mod high_risk;
+pub(crate) mod human_request;
 pub(crate) mod restatement;
+pub(crate) mod topic;
 
 pub(crate) use restatement::Relation;
 
@@ -58,8 +63,13 @@ impl<'a> History<'a> {
 }
 
 /// Labels one message on its own, as `baton classify` does (turn 0, no history).
-pub fn classify(_text: &str, _policy: &Policy) -> Labels {
-    Labels::default()
+pub fn classify(text: &str, policy: &Policy) -> Labels {
+    let a = crate::normalize::Analysis::new(text);
+    Labels {
+        human_request: human_request::detect(&a, 0),
+        high_risk: high_risk::detect(&a, 0, policy.refund_threshold),
+        frustration: frustration::detect(&a, 0),
+    }
 }
 
 /// Whether two customer messages state the same problem (the restatement detector):

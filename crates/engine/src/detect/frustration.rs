@@ -1,0 +1,253 @@
+//! `frustration`: anger, exasperation or distress aimed at the service, in one message.
+//!
+//! A message earns anger points from cues (insults, swearing, anger and despair words,
+//! "third time", threats to leave, sarcastic praise after a failure, shouting in capitals,
+//! "!!!") and loses them for politeness formulas ("sorry to bother you") and for negative
+//! words aimed elsewhere ("terrible movie lol"). [`sentiment`] maps the balance to [-1, 1]
+//! for the falling-trend rule; one message at or above `THRESHOLD` points fires alone.
+use crate::decision::{Evidence, Reason, Trigger};
+use crate::normalize::{mask, Analysis, Concept as C};
+
+/// Anger points at which one message is frustrated on its own.
+const THRESHOLD: f32 = 2.0;
+
+/// Failure context that turns praise into sarcasm ("great, another useless answer").
+const SOUR: u128 = mask(&[
+    C::Problem,
+    C::Again,
+    C::Insult,
+    C::NegAdj,
+    C::Nobody,
+    C::Exasp,
+    C::Ordinal,
+    C::Swear,
+    C::Neg,
+]);
+
+/// What a message's cues add up to.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub(crate) struct Mood {
+    /// Anger points (≥ 0).
+    pub(crate) anger: f32,
+    /// Genuine praise points (≥ 0), sarcasm excluded.
+    pub(crate) praise: f32,
+    /// The strongest cue: token range and rule id.
+    pub(crate) cue: Option<(usize, usize, &'static str, f32)>,
+}
+
+impl Mood {
+    fn add(&mut self, from: usize, to: usize, rule: &'static str, points: f32) {
+        self.anger += points;
+        if self.cue.is_none_or(|c| c.3 < points) {
+            self.cue = Some((from, to, rule, points));
+        }
+    }
+}
+
+/// The message's sentiment in [-1, 1]: negative when angry, positive when pleased.
+pub(crate) fn sentiment(a: &Analysis<'_>) -> f32 {
+    let m = mood(a);
+    let neg = m.anger / (m.anger + THRESHOLD);
+    let pos = m.praise / (m.praise + THRESHOLD);
+    (pos - neg).clamp(-1.0, 1.0)
+}
+
+/// Fires when one message is frustrated on its own.
+pub(crate) fn detect(a: &Analysis<'_>, turn: u32) -> Option<Reason> {
+    let m = mood(a);
+    if m.anger < THRESHOLD {
+        return None;
+    }
+    let (from, to, rule, _) = m.cue?;
+    let span = if a.tokens.is_empty() {
+        None
+    } else {
+        Some(a.span(from, to))
+    };
+    Some(Reason {
+        trigger: Trigger::Frustration,
+        evidence: Evidence {
+            turn,
+            span,
+            rule: rule.to_owned(),
+            score: Some(-(m.anger / (m.anger + THRESHOLD))),
+        },
+    })
+}
+
+/// Adds up the cues of one message.
+pub(crate) fn mood(a: &Analysis<'_>) -> Mood {
+    let mut m = Mood::default();
+    let n = a.tokens.len();
+    let joking = a.any(C::Joke);
+    let polite = a.any(C::Polite);
+    let sour = a.tokens.iter().any(|t| t.tags & SOUR != 0 && !t.has(C::Polite));
+    let mut exasp = 0;
+    let mut again = 0;
+    let mut i = 0;
+    while i < n {
+        let t = a.tokens[i];
+        if t.has(C::Polite) {
+            i += 1;
+            continue;
+        }
+        // "not stupid", "nicht sauer": a negator right before a single cue word.
+        let negated = i > 0 && a.has(i - 1, C::Neg) && !a.tokens[i - 1].has(C::Insult);
+        if t.has(C::Insult) && !negated {
+            m.add(i, i, "frustration.insult", 2.0);
+        } else if t.has(C::Swear) {
+            m.add(i, i, "frustration.swear", 2.0);
+        } else if t.has(C::Anger) && !negated {
+            m.add(i, i, "frustration.anger", 2.0);
+        } else if t.has(C::Despair) {
+            m.add(i, i, "frustration.despair", 2.0);
+        } else if t.has(C::Ordinal) {
+            let times = (i + 1..(i + 4).min(n)).find(|&k| a.has(k, C::Times));
+            match times {
+                Some(k) => m.add(i, k, "frustration.repeated", 2.0),
+                None => m.add(i, i, "frustration.repeated", 1.0),
+            }
+        } else if t.has(C::Leave) && !negated {
+            m.add(i, i, "frustration.threat_to_leave", 1.5);
+        } else if t.has(C::Exasp) && exasp < 2 {
+            exasp += 1;
+            m.add(i, i, "frustration.exasperation", 1.0);
+        } else if t.has(C::Praise) && !negated {
+            if sour {
+                m.add(i, i, "frustration.sarcasm", 2.0);
+            } else {
+                m.praise += 1.0;
+            }
+        } else if t.has(C::NegAdj) && !joking && !negated {
+            let aimed = (i.saturating_sub(4)..(i + 5).min(n)).any(|k| a.has(k, C::Target));
+            m.add(i, i, "frustration.negative", if aimed { 2.0 } else { 0.5 });
+        } else if t.has(C::Nobody) {
+            m.add(i, i, "frustration.nobody", 1.0);
+        } else if t.has(C::Again) && again < 2 {
+            again += 1;
+            m.add(i, i, "frustration.again", if t.caps { 1.5 } else { 0.5 });
+        } else if t.has(C::Review) {
+            m.add(i, i, "frustration.complaint", 0.5);
+        } else if t.has(C::Urgent) {
+            m.add(i, i, "frustration.urgent", if t.caps { 1.0 } else { 0.3 });
+        }
+        // Skip the rest of a multi-word cue so a phrase counts once.
+        let tags = t.tags & mask(&[C::Insult, C::Anger, C::Despair, C::Exasp, C::Leave, C::Praise]);
+        let mut j = i + 1;
+        while tags != 0 && j < n && a.tokens[j].tags & tags == tags {
+            j += 1;
+        }
+        i = j;
+    }
+    shouting(a, &mut m);
+    if a.tokens.iter().any(|t| t.elongated) {
+        m.add(0, 0, "frustration.elongation", 0.5);
+    }
+    if polite {
+        m.anger = (m.anger - 1.0).max(0.0);
+    }
+    m
+}
+
+/// Capitals and exclamation marks.
+fn shouting(a: &Analysis<'_>, m: &mut Mood) {
+    let loud = |t: &crate::normalize::Token| {
+        let len = t.end - t.start;
+        t.caps
+            && ((len >= 5 && t.tags & mask(&[C::Legal, C::Sensitive, C::Currency, C::Data]) == 0)
+                || (len >= 3
+                    && t.tags
+                        & mask(&[
+                            C::Again,
+                            C::Urgent,
+                            C::Neg,
+                            C::Person,
+                            C::Insult,
+                            C::Swear,
+                            C::Anger,
+                            C::Exasp,
+                            C::Refund,
+                            C::Want,
+                        ])
+                        != 0))
+    };
+    let caps = a.tokens.iter().filter(|t| loud(t)).count();
+    let first = a.tokens.iter().position(loud).unwrap_or(0);
+    let ratio = if a.letters >= 12 {
+        a.upper as f32 / a.letters as f32
+    } else {
+        0.0
+    };
+    if ratio >= 0.7 || caps >= 3 {
+        m.add(first, first, "frustration.shouting", 2.5);
+    } else if caps == 2 {
+        m.add(first, first, "frustration.shouting", 1.5);
+    } else if caps == 1 {
+        m.add(first, first, "frustration.shouting", 0.75);
+    }
+    let last = a.tokens.len().saturating_sub(1);
+    if a.max_excl_run >= 3 {
+        m.add(last, last, "frustration.exclamations", 2.0);
+    } else if a.max_excl_run == 2 || a.exclaims >= 3 {
+        m.add(last, last, "frustration.exclamations", 1.0);
+    } else if a.max_bang_run >= 2 {
+        m.add(last, last, "frustration.exclamations", 0.5);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(cases: &[(&str, bool)]) {
+        let mut wrong = Vec::new();
+        for &(text, want) in cases {
+            let m = mood(&Analysis::new(text));
+            if (m.anger >= THRESHOLD) != want {
+                wrong.push(format!("{text:?}: want {want}, got {m:?}"));
+            }
+        }
+        assert!(wrong.is_empty(), "\n{}", wrong.join("\n"));
+    }
+
+    #[test]
+    fn angry_messages() {
+        check(&[
+            ("this is the fifth time I explain the same thing", true),
+            ("what a useless bot", true),
+            ("fantastic, the app crashed again 🙄", true),
+            ("I am absolutely furious with your company", true),
+            ("WHERE IS MY ORDER, I PAID WEEKS AGO", true),
+            ("still nothing!!!", true),
+            ("estoy harta de esperar, es una vergüenza", true),
+            ("vous êtes vraiment nuls, j'en ai marre", true),
+            ("Das ist doch eine Frechheit, ich wechsle zur Konkurrenz", true),
+            ("que palhaçada, ninguém resolve nada", true),
+            ("sono stufo, è la terza volta che chiamo", true),
+            ("wat een waardeloze service, ik stap over naar de concurrent", true),
+        ]);
+    }
+
+    #[test]
+    fn calm_messages() {
+        check(&[
+            ("the film last night was awful haha, anyway where is my receipt", false),
+            ("sorry to bother you again, is the jacket available in blue?", false),
+            ("Great, thank you, that worked perfectly!", false),
+            ("my parcel has not arrived yet, could you check?", false),
+            ("desculpe incomodar, qual é o prazo de entrega?", false),
+            ("Entschuldigen Sie die Störung, wann kommt mein Paket?", false),
+            ("het weer is vreselijk vandaag, kan de bezorger het pakket binnen zetten?", false),
+            ("I'd like to leave a review for the blender", false),
+            ("tell me a joke", false),
+        ]);
+    }
+
+    #[test]
+    fn sentiment_is_signed_and_bounded() {
+        let angry = sentiment(&Analysis::new("USELESS. I'm furious!!!"));
+        let happy = sentiment(&Analysis::new("brilliant, thanks a lot"));
+        assert!((-1.0..-0.5).contains(&angry), "{angry}");
+        assert!((0.0..=1.0).contains(&happy), "{happy}");
+    }
+}

@@ -1,0 +1,245 @@
+//! `high_risk`: requests a bot must not handle alone by policy — refunds above the
+//! threshold (or of no stated amount), cancellations and closures, changes to login,
+//! ownership, billing or payout details, fraud, and legal or compliance matters.
+//!
+//! Each rule pairs an action concept with its object inside a clause ("cancel" + a
+//! subscription, "change" + the login email, "delete" + the account) and drops the hit
+//! when the clause is a policy question, a self-service how-to, a hypothetical or a status
+//! check ("how long do refunds take?", "how do I reset my password?", "if I cancel…").
+use crate::decision::{Evidence, Reason, Trigger};
+use crate::detect::amount;
+use crate::normalize::{mask, Analysis, Concept as C};
+
+/// Framing that turns an action word into a question about it.
+const NOT_A_REQUEST: u128 = mask(&[C::How, C::Info, C::Hypo, C::SelfService]);
+
+/// A rule that fired, with the tokens it rests on.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Hit {
+    pub(crate) rule: &'static str,
+    pub(crate) from: usize,
+    pub(crate) to: usize,
+    pub(crate) score: f32,
+}
+
+/// Labels one message for high risk under `threshold` (the policy's refund threshold).
+pub(crate) fn detect(a: &Analysis<'_>, turn: u32, threshold: f64) -> Option<Reason> {
+    let hit = find(a, threshold)?;
+    Some(Reason {
+        trigger: Trigger::HighRisk,
+        evidence: Evidence {
+            turn,
+            span: Some(a.span(hit.from, hit.to)),
+            rule: hit.rule.to_owned(),
+            score: Some(hit.score),
+        },
+    })
+}
+
+/// The first rule that fires, strongest first.
+pub(crate) fn find(a: &Analysis<'_>, threshold: f64) -> Option<Hit> {
+    legal(a)
+        .or_else(|| fraud(a))
+        .or_else(|| refund(a, threshold))
+        .or_else(|| cancel(a))
+        .or_else(|| close(a))
+        .or_else(|| change(a))
+        .or_else(|| data_request(a))
+}
+
+fn hit(rule: &'static str, from: usize, to: usize) -> Hit {
+    Hit {
+        rule,
+        from: from.min(to),
+        to: from.max(to),
+        score: 1.0,
+    }
+}
+
+/// Whether the clause of token `i` asks about the action rather than for it.
+fn framed_as_question(a: &Analysis<'_>, i: usize, extra: u128) -> bool {
+    let (from, to) = a.clause_range(i);
+    a.find(from, to, NOT_A_REQUEST | extra).is_some()
+}
+
+/// A negator in the three tokens before `i` ("I don't want a refund").
+fn negated(a: &Analysis<'_>, i: usize) -> bool {
+    let (from, _) = a.clause_range(i);
+    a.find(i.saturating_sub(3).max(from), i, C::Neg.bit()).is_some()
+}
+
+fn legal(a: &Analysis<'_>) -> Option<Hit> {
+    let i = a.find(0, a.tokens.len(), C::Legal.bit())?;
+    let (from, to) = a.clause_range(i);
+    if a.find(from, to, mask(&[C::How, C::Info])).is_some() {
+        return None;
+    }
+    Some(hit("high_risk.legal", i, i))
+}
+
+fn fraud(a: &Analysis<'_>) -> Option<Hit> {
+    let n = a.tokens.len();
+    for i in 0..n {
+        if a.has(i, C::Fraud) && !framed_as_question(a, i, 0) {
+            return Some(hit("high_risk.fraud", i, i));
+        }
+    }
+    // "a charge I don't recognise", "que je ne reconnais pas", "nie gemacht".
+    let money = a.any(C::Charge) || a.any(C::Account) || !amount::amounts(a).is_empty();
+    for i in 0..n {
+        if a.has(i, C::Recognise) && money && !framed_as_question(a, i, 0) {
+            let (from, _) = a.clause_range(i);
+            if let Some(neg) = a.rfind(i.saturating_sub(3).max(from), i, C::Neg.bit()) {
+                return Some(hit("high_risk.unrecognised_charge", neg, i));
+            }
+        }
+    }
+    None
+}
+
+fn refund(a: &Analysis<'_>, threshold: f64) -> Option<Hit> {
+    let i = (0..a.tokens.len()).find(|&i| {
+        a.has(i, C::Refund) && !negated(a, i) && !framed_as_question(a, i, C::Status.bit())
+    })?;
+    let amounts = amount::amounts(a);
+    match amounts.iter().max_by(|x, y| x.value.total_cmp(&y.value)) {
+        None => Some(hit("high_risk.refund_no_amount", i, i)),
+        Some(m) if m.value > threshold => {
+            let mut h = hit("high_risk.refund_over_threshold", i, i);
+            // Widen the evidence to the amount when it lies after the refund word.
+            let k = a.tokens.partition_point(|t| t.end <= m.span.start);
+            h.from = h.from.min(k);
+            h.to = h.to.max(k.min(a.tokens.len().saturating_sub(1)));
+            Some(h)
+        }
+        Some(_) => None,
+    }
+}
+
+fn cancel(a: &Analysis<'_>) -> Option<Hit> {
+    let n = a.tokens.len();
+    for i in 0..n {
+        if !a.has(i, C::Cancel) || negated(a, i) || framed_as_question(a, i, 0) {
+            continue;
+        }
+        let (from, to) = a.clause_range(i);
+        let lo = i.saturating_sub(3).max(from);
+        let hi = (i + 7).min(to);
+        if a.find(lo, hi, C::Newsletter.bit()).is_some() {
+            continue;
+        }
+        if let Some(o) = a.find(lo, hi, mask(&[C::Contract, C::Account])) {
+            return Some(hit("high_risk.cancellation", i, o));
+        }
+        // No object: only a direct request ("cancel it", "please cancel").
+        let first_word = (from..i).all(|k| a.tokens[k].tags & mask(&[C::Filler, C::Please]) != 0);
+        let asked = a.find(from, to, mask(&[C::Want, C::Please, C::Modal])).is_some();
+        if first_word || asked {
+            return Some(hit("high_risk.cancellation", i, i));
+        }
+    }
+    None
+}
+
+fn close(a: &Analysis<'_>) -> Option<Hit> {
+    let n = a.tokens.len();
+    for i in 0..n {
+        if !a.has(i, C::Close) || negated(a, i) || framed_as_question(a, i, 0) {
+            continue;
+        }
+        let (from, to) = a.clause_range(i);
+        let lo = i.saturating_sub(4).max(from);
+        let hi = (i + 7).min(to);
+        if let Some(o) = a.find(lo, hi, C::Account.bit()) {
+            return Some(hit("high_risk.close_account", i, o));
+        }
+        if let Some(o) = a.find(lo, hi, C::Data.bit()) {
+            return Some(hit("high_risk.data_erasure", i, o));
+        }
+    }
+    None
+}
+
+fn change(a: &Analysis<'_>) -> Option<Hit> {
+    let n = a.tokens.len();
+    for s in 0..n {
+        if !a.has(s, C::Sensitive) || framed_as_question(a, s, 0) {
+            continue;
+        }
+        let (from, to) = a.clause_range(s);
+        let lo = s.saturating_sub(10).max(from);
+        let hi = (s + 8).min(to);
+        let verb = a.find(lo, hi, mask(&[C::Change, C::Reset]));
+        if let Some(v) = verb {
+            if !negated(a, v) {
+                return Some(hit("high_risk.account_change", v, s));
+            }
+        }
+    }
+    None
+}
+
+fn data_request(a: &Analysis<'_>) -> Option<Hit> {
+    let n = a.tokens.len();
+    for d in 0..n {
+        if !a.has(d, C::Data) || framed_as_question(a, d, 0) {
+            continue;
+        }
+        let (from, to) = a.clause_range(d);
+        let lo = d.saturating_sub(8).max(from);
+        let hi = (d + 8).min(to);
+        if let Some(v) = a.find(lo, hi, C::Send.bit()) {
+            return Some(hit("high_risk.data_access", v, d));
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(cases: &[(&str, bool)]) {
+        let mut wrong = Vec::new();
+        for &(text, want) in cases {
+            let got = find(&Analysis::new(text), 100.0);
+            if got.is_some() != want {
+                wrong.push(format!("{text:?}: want {want}, got {got:?}"));
+            }
+        }
+        assert!(wrong.is_empty(), "\n{}", wrong.join("\n"));
+    }
+
+    #[test]
+    fn risky_requests() {
+        check(&[
+            ("I want my money back for the 450 dollar blender", true),
+            ("please refund my order", true),
+            ("end my membership today and close the account", true),
+            ("Quiero darme de baja del gimnasio, cancelen mi contrato", true),
+            ("merci de clôturer mon compte", true),
+            ("Bitte ändern Sie die Rechnungsadresse auf meine neue Adresse", true),
+            ("alguém usou o meu cartão, não reconheço esta compra de 300 reais", true),
+            ("ho subito una truffa, la carta è stata clonata", true),
+            ("ik wil een kopie van alle persoonsgegevens die jullie van mij hebben, graag opsturen", true),
+            ("my attorney will contact you", true),
+            ("Ich verlange die Erstattung von dreihundert Euro", true),
+        ]);
+    }
+
+    #[test]
+    fn not_risky() {
+        check(&[
+            ("how long does a refund usually take?", false),
+            ("what is the cancellation policy for annual plans?", false),
+            ("how can I change my password myself?", false),
+            ("could you refund the €8 delivery fee?", false),
+            ("unsubscribe me from the newsletter, cancel the emails please", false),
+            ("¿cómo cambio la contraseña desde la app?", false),
+            ("si cancelo el pedido, ¿qué pasa con el cupón?", false),
+            ("wo finde ich meine Rechnung?", false),
+            ("Quanto tempo demora o reembolso?", false),
+            ("le colis est arrivé, merci", false),
+        ]);
+    }
+}

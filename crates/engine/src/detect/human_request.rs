@@ -1,0 +1,290 @@
+//! `human_request`: the customer asks to be handed to a person.
+//!
+//! Rules over concept tags inside one clause: an asking verb (talk, transfer, call) near a
+//! person or team word; "transfer me" / "call me back"; wanting a person ("I want an
+//! agent"); asking for a number to call; or a message that is nothing but a person word
+//! ("AGENT!!"). A hit is dropped when it is negated ("no need for an agent"), when the
+//! person word is used in another sense ("travel agent", "my manager"), or when the clause
+//! is a question about the bot or opening hours rather than an ask.
+use crate::decision::{Evidence, Reason, Trigger};
+use crate::normalize::{mask, Analysis, Concept as C};
+
+const ASK: u128 = mask(&[C::Talk, C::Transfer, C::Call]);
+const WANTING: u128 = mask(&[C::Want, C::Please, C::Modal]);
+/// Words a "nothing but a person" message may contain besides the person.
+const BARE_OK: u128 = mask(&[
+    C::Person,
+    C::Someone,
+    C::Team,
+    C::Real,
+    C::Filler,
+    C::Please,
+    C::Urgent,
+    C::Want,
+    C::Talk,
+    C::Transfer,
+    C::Me,
+]);
+
+/// A rule that fired, with the tokens it rests on.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Hit {
+    pub(crate) rule: &'static str,
+    pub(crate) from: usize,
+    pub(crate) to: usize,
+    pub(crate) score: f32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Who {
+    /// agent, human, advisor, a real person
+    Strong,
+    /// support, customer service, the billing team
+    Team,
+    /// someone, anybody
+    Weak,
+}
+
+/// Labels one message (its tokens already analysed) for a request for a human.
+pub(crate) fn detect(a: &Analysis<'_>, turn: u32) -> Option<Reason> {
+    let hit = find(a)?;
+    Some(Reason {
+        trigger: Trigger::HumanRequest,
+        evidence: Evidence {
+            turn,
+            span: Some(a.span(hit.from, hit.to)),
+            rule: hit.rule.to_owned(),
+            score: Some(hit.score),
+        },
+    })
+}
+
+/// The first rule that fires, if any.
+pub(crate) fn find(a: &Analysis<'_>) -> Option<Hit> {
+    let n = a.tokens.len();
+    let mut i = 0;
+    while i < n {
+        let (from, to) = a.clause_range(i);
+        if let Some(hit) = clause(a, from, to) {
+            return Some(hit);
+        }
+        i = to;
+    }
+    bare(a)
+}
+
+fn who(a: &Analysis<'_>, k: usize, from: usize, to: usize) -> Option<Who> {
+    let t = a.tokens[k];
+    if t.tags & mask(&[C::Person, C::Someone, C::Team]) == 0
+        || t.tags & mask(&[C::OtherSense, C::Nobody, C::Neg, C::Bot]) != 0
+    {
+        return None;
+    }
+    // "my manager", "mein Berater": somebody of the customer's own, not the company's.
+    let poss = |d: usize| k >= d + from && a.has(k - d, C::Poss);
+    if poss(1) || (poss(2) && !a.has(k - 1, C::Real)) {
+        return None;
+    }
+    if t.has(C::Person) {
+        return Some(Who::Strong);
+    }
+    if t.has(C::Team) {
+        return Some(Who::Team);
+    }
+    if a.find(from, to, C::Real.bit()).is_some() {
+        return Some(Who::Strong);
+    }
+    Some(Who::Weak)
+}
+
+fn clause(a: &Analysis<'_>, from: usize, to: usize) -> Option<Hit> {
+    let wants = a.find(from, to, mask(&[C::Want, C::Please])).is_some();
+    let about_bot = a.find(from, to, C::AreYou.bit()).is_some();
+    let about_hours = a.find(from, to, C::Hours.bit()).is_some();
+    let question_only = (about_bot || about_hours) && !wants;
+
+    // "transfer me", "call me back", "rappelez-moi", "pásame".
+    for i in from..to {
+        let t = a.tokens[i];
+        if t.tags & mask(&[C::Transfer, C::Call]) == 0 || about_bot {
+            continue;
+        }
+        let me = (i.saturating_sub(2).max(from)..(i + 3).min(to))
+            .find(|&k| k != i && a.has(k, C::Me) || (k == i && t.has(C::Me)));
+        if let Some(m) = me {
+            let (lo, hi) = (i.min(m), i.max(m));
+            if !negated(a, from, lo, hi) {
+                let rule = if t.has(C::Call) {
+                    "human_request.callback"
+                } else {
+                    "human_request.transfer"
+                };
+                return Some(Hit {
+                    rule,
+                    from: lo,
+                    to: hi,
+                    score: 0.9,
+                });
+            }
+        }
+    }
+    if question_only {
+        return None;
+    }
+    // An asking verb near a person or team word.
+    for i in from..to {
+        if a.tokens[i].tags & ASK == 0 {
+            continue;
+        }
+        let lo = i.saturating_sub(8).max(from);
+        let hi = (i + 9).min(to);
+        let person = (lo..hi)
+            .filter(|&k| who(a, k, from, to).is_some())
+            .min_by_key(|&k| k.abs_diff(i));
+        if let Some(p) = person {
+            let (l, h) = (i.min(p), i.max(p));
+            if !negated(a, from, l, h) {
+                return Some(Hit {
+                    rule: "human_request.ask_person",
+                    from: l,
+                    to: h,
+                    score: 0.95,
+                });
+            }
+        }
+    }
+    // Wanting a person: "I want an agent", "can a real person look at this".
+    for w in from..to {
+        if a.tokens[w].tags & WANTING == 0 {
+            continue;
+        }
+        let hi = (w + 7).min(to);
+        let lo = w.saturating_sub(3).max(from);
+        let person = (lo..hi).find(|&k| who(a, k, from, to) == Some(Who::Strong));
+        if let Some(p) = person {
+            let (l, h) = (w.min(p), w.max(p));
+            if !negated(a, from, l, h) {
+                return Some(Hit {
+                    rule: "human_request.want_person",
+                    from: l,
+                    to: h,
+                    score: 0.85,
+                });
+            }
+        }
+    }
+    // A number to reach someone: "what's the number to call your support people".
+    if let Some(p) = a.find(from, to, C::PhoneNum.bit()) {
+        let own = p > from && a.has(p - 1, C::Poss);
+        let reach = (from..to).find(|&k| a.tokens[k].tags & ASK != 0 || who(a, k, from, to).is_some());
+        if let (false, Some(r)) = (own, reach) {
+            let (l, h) = (p.min(r), p.max(r));
+            if !negated(a, from, l, h) {
+                return Some(Hit {
+                    rule: "human_request.phone_number",
+                    from: l,
+                    to: h,
+                    score: 0.8,
+                });
+            }
+        }
+    }
+    None
+}
+
+/// Whether a negator governs the anchors `lo..=hi`: one just before them, or one between
+/// them (except Portuguese/Spanish "no", which is also "in the").
+fn negated(a: &Analysis<'_>, from: usize, lo: usize, hi: usize) -> bool {
+    let before = lo.saturating_sub(4).max(from);
+    if a.find(before, lo, C::Neg.bit()).is_some() {
+        return true;
+    }
+    (lo + 1..hi).any(|k| a.has(k, C::Neg) && a.norm(k) != "no")
+}
+
+/// A message that is nothing but a call for a person: "AGENT. AGENT.", "human pls".
+fn bare(a: &Analysis<'_>) -> Option<Hit> {
+    let content = a
+        .tokens
+        .iter()
+        .filter(|t| t.tags & mask(&[C::Filler, C::Please, C::Urgent]) == 0)
+        .count();
+    if content == 0 || content > 6 || a.any(C::AreYou) {
+        return None;
+    }
+    if a.tokens.iter().any(|t| t.tags & BARE_OK == 0) {
+        return None;
+    }
+    let n = a.tokens.len();
+    let p = (0..n).find(|&k| {
+        let (f, t) = a.clause_range(k);
+        matches!(who(a, k, f, t), Some(Who::Strong | Who::Team))
+    })?;
+    if negated(a, 0, p, p) {
+        return None;
+    }
+    Some(Hit {
+        rule: "human_request.bare_person",
+        from: p,
+        to: p,
+        score: 0.8,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(cases: &[(&str, bool)]) {
+        let mut wrong = Vec::new();
+        for &(text, want) in cases {
+            let got = find(&Analysis::new(text));
+            if got.is_some() != want {
+                wrong.push(format!("{text:?}: want {want}, got {got:?}"));
+            }
+        }
+        assert!(wrong.is_empty(), "\n{}", wrong.join("\n"));
+    }
+
+    #[test]
+    fn asks_in_seven_languages() {
+        check(&[
+            ("could you connect me with one of your advisors please", true),
+            ("I wanna chat w/ a live agent", true),
+            ("HUMAN PLEASE", true),
+            ("operator!!", true),
+            ("Necesito hablar con un asesor sobre mi factura", true),
+            ("pásame con una persona de verdad", true),
+            ("Je souhaiterais échanger avec un conseiller au sujet de ma facture", true),
+            ("Könnten Sie mich bitte mit einem Berater verbinden?", true),
+            ("kann mich bitte jemand zurückrufen", true),
+            ("Gostaria de falar com um atendente humano", true),
+            ("vorrei parlare con un operatore, grazie", true),
+            ("Kan ik iemand van de klantenservice spreken?", true),
+            ("wat is het nummer om iemand te bellen?", true),
+            ("get me a supervisor", true),
+            ("can u put me thru to someone in billing", true),
+            ("spek to a represntative", true),
+        ]);
+    }
+
+    #[test]
+    fn hard_negatives() {
+        check(&[
+            ("my insurance agent said I should email you the form", false),
+            ("I work in human resources and need an invoice", false),
+            ("no need for a person, just tell me the opening times", false),
+            ("I don't want to speak to anyone, just send the link", false),
+            ("are you a human or a machine?", false),
+            ("when is your customer service open on sundays?", false),
+            ("the delivery person was very friendly", false),
+            ("mi agente de viajes ya lo reservó", false),
+            ("je n'ai pas besoin d'un conseiller, merci", false),
+            ("Ich brauche keinen Mitarbeiter, nur die Öffnungszeiten", false),
+            ("mijn makelaar heeft de sleutels", false),
+            ("my manager wants a copy of the receipt", false),
+            ("Il mio agente immobiliare mi ha detto di scrivervi", false),
+            ("o horário de atendimento é até que horas?", false),
+        ]);
+    }
+}
