@@ -15,13 +15,6 @@ use crate::state::AppState;
 /// How many earlier handoffs to attach as prior tickets.
 const PRIOR_TICKETS: i64 = 10;
 
-/// What enrichment learned, for routing.
-#[derive(Debug, Default)]
-pub struct Identity {
-    /// Attributes of a verified customer (store record over the widget's claims).
-    pub verified_attributes: Option<BTreeMap<String, serde_json::Value>>,
-}
-
 /// What a CRM answers for `GET {crm.url}` (every field optional).
 #[derive(Debug, Default, Deserialize)]
 struct CrmRecord {
@@ -43,7 +36,7 @@ pub async fn customer(
     state: &AppState,
     site: &Site,
     customer: &mut Customer,
-) -> Result<Identity, ApiError> {
+) -> Result<(), ApiError> {
     // Server-only fields: whatever the browser put there is discarded.
     customer.verified = false;
     customer.orders.clear();
@@ -52,7 +45,7 @@ pub async fn customer(
     let user_hash = customer.user_hash.take();
 
     let (Some(id), Some(hash)) = (customer.id.clone(), user_hash) else {
-        return Ok(Identity::default());
+        return Ok(());
     };
     let verified = site
         .identity_secret
@@ -60,7 +53,7 @@ pub async fn customer(
         .is_some_and(|secret| user_hash_ok(secret, &id, &hash));
     if !verified {
         state.metrics.identity_forged.fetch_add(1, Relaxed);
-        return Ok(Identity::default());
+        return Ok(());
     }
     state.metrics.identity_verified.fetch_add(1, Relaxed);
     customer.verified = true;
@@ -97,9 +90,7 @@ pub async fn customer(
         .into_iter()
         .filter_map(|t| serde_json::to_value(t).ok())
         .collect();
-    Ok(Identity {
-        verified_attributes: Some(customer.attributes.clone()),
-    })
+    Ok(())
 }
 
 /// Looks the customer up in the site's CRM; `Ok(None)` for 404. Bounded by the hook's

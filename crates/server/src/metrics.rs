@@ -21,6 +21,8 @@ pub struct Metrics {
     pub handoffs_rejected: AtomicU64,
     /// Handoffs whose claimed reasons the engine did not re-derive exactly.
     pub reasons_mismatch: AtomicU64,
+    /// Texts in which the server found and redacted a card number or IBAN the browser missed.
+    pub redacted_on_server: AtomicU64,
     /// Handoffs with a verified identity.
     pub identity_verified: AtomicU64,
     /// Handoffs whose `user_hash` was present but wrong.
@@ -92,6 +94,11 @@ impl Metrics {
             "baton_reasons_mismatch_total",
             "Handoffs whose reported reasons the server did not re-derive exactly.",
             &[("", &self.reasons_mismatch)],
+        );
+        counter(
+            "baton_redacted_on_server_total",
+            "Bundle texts in which the server redacted a secret the browser had left.",
+            &[("", &self.redacted_on_server)],
         );
         counter(
             "baton_identity_total",

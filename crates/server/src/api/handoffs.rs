@@ -14,12 +14,11 @@ use crate::error::ApiError;
 use crate::extract::{parse, JsonBytes};
 use crate::identity::sha256_hex;
 use crate::state::{AppState, ServerEvent};
-use crate::verify::{check_limits, rederive, route_input};
+use crate::verify::{check, route_input, trusted_triggers};
 use crate::webhook;
 
-/// Largest bundle accepted (bytes). 300 turns of 4000 characters do not fit, on purpose:
-/// such a transcript is not a support chat.
-pub(crate) const MAX_BUNDLE_BYTES: usize = 1024 * 1024;
+/// Largest bundle accepted (bytes): the engine's limit, mirrored in the JSON Schema.
+pub(crate) const MAX_BUNDLE_BYTES: usize = baton_engine::bundle_limits::MAX_BYTES;
 
 /// The `201`/`200` answer.
 #[derive(Serialize)]
@@ -119,7 +118,7 @@ async fn ingest(
             });
         }
     }
-    check_limits(&bundle)?;
+    check(&bundle)?;
 
     // The fingerprint of what the widget sent, before the server adds anything.
     bundle.customer.verified = false;
@@ -133,20 +132,26 @@ async fn ingest(
     }
 
     let now = state.clock.now();
-    let verification = rederive(&bundle, &site.policy);
-    if !verification.matches() {
+    // A browser is not trusted to have redacted card numbers and IBANs.
+    let redacted = bundle.redact();
+    if redacted > 0 {
+        state
+            .metrics
+            .redacted_on_server
+            .fetch_add(redacted as u64, std::sync::atomic::Ordering::Relaxed);
+    }
+    let verification = baton_engine::verify(&bundle, &site.policy);
+    if !verification.is_match() {
         state
             .metrics
             .reasons_mismatch
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
-    let identity = enrich::customer(state, &site, &mut bundle.customer).await?;
-    let input = route_input(
-        &bundle,
-        &verification,
-        identity.verified_attributes.as_ref(),
-    );
+    let trusted = trusted_triggers(&verification);
+    enrich::customer(state, &site, &mut bundle.customer).await?;
+    let input = route_input(&bundle, &site.policy, trusted.clone(), &bundle.customer);
     let claimed_route = std::mem::replace(&mut bundle.route, site.rules().route(&input));
+    let claimed: Vec<baton_engine::Trigger> = bundle.reasons.iter().map(|r| r.trigger).collect();
 
     let token = state.tokens.token(&bundle.id);
     let response = serde_json::to_string(&Accepted {
@@ -159,15 +164,18 @@ async fn ingest(
     let stored = serde_json::to_string(&bundle)
         .map_err(|e| ApiError::Internal(format!("serialize: {e}")))?;
     let verification_json = serde_json::to_string(&serde_json::json!({
-        "derived": verification.derived,
+        "matched": verification.matched,
         "missing": verification.missing,
-        "extra": verification.extra,
+        "unexpected": verification.unexpected,
+        "escalated_at": verification.escalated_at,
+        "same_policy": verification.same_policy,
         "claimed_route": claimed_route,
+        "redacted_texts": redacted,
     }))
     .map_err(|e| ApiError::Internal(format!("serialize: {e}")))?;
-    let triggers = serde_json::to_string(&verification.trusted)
+    let triggers = serde_json::to_string(&trusted)
         .map_err(|e| ApiError::Internal(format!("serialize: {e}")))?;
-    let claimed = serde_json::to_string(&verification.claimed)
+    let claimed = serde_json::to_string(&claimed)
         .map_err(|e| ApiError::Internal(format!("serialize: {e}")))?;
     let deliveries = webhook::deliveries_for(&site, &bundle, now.0 as i64);
     let route = &bundle.route;
@@ -185,7 +193,7 @@ async fn ingest(
         rule: &route.rule,
         triggers: &triggers,
         claimed_triggers: &claimed,
-        reasons_match: verification.matches(),
+        reasons_match: verification.is_match(),
         verification: &verification_json,
         customer_id: bundle.customer.id.as_deref(),
         customer_verified: bundle.customer.verified,

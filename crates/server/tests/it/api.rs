@@ -19,7 +19,7 @@ async fn post_bundle(s: &Server, b: &Value) -> (u16, reqwest::header::HeaderMap,
 #[tokio::test]
 async fn handoff_is_created_then_replayed_identically() {
     let s = Server::start();
-    let b = bundle(&new_id("h"), &new_id("c"));
+    let b = bundle(&new_id(), &new_id());
     let (status, _, first) = post_bundle(&s, &b).await;
     assert_eq!(status, 201, "{first}");
     assert_eq!(first["id"], b["id"]);
@@ -41,7 +41,7 @@ async fn concurrent_duplicates_are_stored_once() {
     let url = s.url("/v1/handoffs");
     let mut bundles = Vec::new();
     for _ in 0..5 {
-        bundles.push(bundle(&new_id("h"), &new_id("c")));
+        bundles.push(bundle(&new_id(), &new_id()));
     }
     // 5 bundles × 16 concurrent copies each, all in flight at once.
     let mut tasks = Vec::new();
@@ -75,8 +75,8 @@ async fn concurrent_duplicates_are_stored_once() {
 #[tokio::test]
 async fn same_id_with_other_content_is_a_conflict() {
     let s = Server::start();
-    let id = new_id("h");
-    let conv = new_id("c");
+    let id = new_id();
+    let conv = new_id();
     let (status, _, _) = post_bundle(&s, &bundle(&id, &conv)).await;
     assert_eq!(status, 201);
     let mut other = bundle(&id, &conv);
@@ -89,10 +89,10 @@ async fn same_id_with_other_content_is_a_conflict() {
 #[tokio::test]
 async fn a_conversation_escalates_once() {
     let s = Server::start();
-    let conv = new_id("c");
-    let first = bundle(&new_id("h"), &conv);
+    let conv = new_id();
+    let first = bundle(&new_id(), &conv);
     assert_eq!(post_bundle(&s, &first).await.0, 201);
-    let (status, _, body) = post_bundle(&s, &bundle(&new_id("h"), &conv)).await;
+    let (status, _, body) = post_bundle(&s, &bundle(&new_id(), &conv)).await;
     assert_eq!((status, code(&body)), (409, "already_escalated"));
     assert!(body["error"]["message"]
         .as_str()
@@ -103,7 +103,7 @@ async fn a_conversation_escalates_once() {
 #[tokio::test]
 async fn idempotency_key_must_match_bundle_id() {
     let s = Server::start();
-    let b = bundle(&new_id("h"), &new_id("c"));
+    let b = bundle(&new_id(), &new_id());
     let resp = client()
         .post(s.url("/v1/handoffs"))
         .header("Idempotency-Key", "something-else")
@@ -126,12 +126,12 @@ async fn idempotency_key_must_match_bundle_id() {
 #[tokio::test]
 async fn unknown_site_and_disallowed_origin_are_forbidden() {
     let s = Server::start();
-    let mut b = bundle(&new_id("h"), &new_id("c"));
+    let mut b = bundle(&new_id(), &new_id());
     b["site"] = json!("othershop");
     let (status, _, body) = post_bundle(&s, &b).await;
     assert_eq!((status, code(&body)), (403, "unknown_site"));
 
-    let b = bundle(&new_id("h"), &new_id("c"));
+    let b = bundle(&new_id(), &new_id());
     for origin in [
         "https://evil.example",
         "http://127.0.0.2:5173",
@@ -165,12 +165,12 @@ async fn unknown_site_and_disallowed_origin_are_forbidden() {
 #[tokio::test]
 async fn allowed_origins_get_cors() {
     let s = Server::start();
-    let b = bundle(&new_id("h"), &new_id("c"));
+    let b = bundle(&new_id(), &new_id());
     let (status, headers, _) =
         post_json(&client(), &s.url("/v1/handoffs"), &b, Some(GOOD_ORIGIN)).await;
     assert_eq!(status, 201);
     assert_eq!(headers["access-control-allow-origin"], GOOD_ORIGIN);
-    let b = bundle(&new_id("h"), &new_id("c"));
+    let b = bundle(&new_id(), &new_id());
     let (status, _, _) = post_json(
         &client(),
         &s.url("/v1/handoffs"),
@@ -217,7 +217,7 @@ async fn allowed_origins_get_cors() {
 async fn malformed_bodies_get_clear_errors() {
     let s = Server::start();
     let url = s.url("/v1/handoffs");
-    let good = bundle(&new_id("h"), &new_id("c"));
+    let good = bundle(&new_id(), &new_id());
     let text = good.to_string();
 
     let (status, body) = post_raw(&url, "application/json", b"{\"schema\":".to_vec()).await;
@@ -233,7 +233,7 @@ async fn malformed_bodies_get_clear_errors() {
     assert_eq!(status, 400, "{body}");
     let (status, body) = post_raw(&url, "text/plain", text.clone().into()).await;
     assert_eq!((status, code(&body)), (415, "unsupported_media_type"));
-    let (status, body) = post_raw(&url, "application/json", vec![b' '; 2 * 1024 * 1024]).await;
+    let (status, body) = post_raw(&url, "application/json", vec![b' '; 300 * 1024]).await;
     assert_eq!((status, code(&body)), (413, "payload_too_large"));
 
     type Case = (fn(&mut Value), &'static str, &'static str);
@@ -267,15 +267,15 @@ async fn malformed_bodies_get_clear_errors() {
         (
             |b| b["transcript"] = json!([]),
             "invalid_bundle",
-            "transcript: must hold",
+            "transcript: must not be empty",
         ),
         (
             |b| {
                 let turn = b["transcript"][0].clone();
-                b["transcript"] = json!(vec![turn; 301]);
+                b["transcript"] = json!(vec![turn; 201]);
             },
             "invalid_bundle",
-            "transcript: more than 300",
+            "transcript: more than 200",
         ),
         (
             |b| b["transcript"][1]["confidence"] = json!(7.5),
@@ -287,9 +287,19 @@ async fn malformed_bodies_get_clear_errors() {
             "invalid_bundle",
             "id:",
         ),
-        (|b| b["id"] = json!(""), "invalid_bundle", "id:"),
+        (|b| b["id"] = json!(""), "invalid_bundle", "id: not a UUID"),
         (
-            |b| b["customer"]["name"] = json!("n".repeat(201)),
+            |b| b["conversation_id"] = json!("c\u{0}"),
+            "invalid_bundle",
+            "conversation_id",
+        ),
+        (
+            |b| b["reasons"][0]["evidence"]["turn"] = json!(99),
+            "invalid_bundle",
+            "reasons[0].evidence.turn",
+        ),
+        (
+            |b| b["customer"]["name"] = json!("n".repeat(300)),
             "invalid_bundle",
             "customer.name",
         ),
@@ -344,12 +354,12 @@ async fn verified_identity_is_enriched_forged_one_is_not() {
     let sink = Sink::start(200).await;
     let s = Server::start_with(webhook_site(&sink.url, 3));
 
-    let mut good = bundle(&new_id("h"), &new_id("c"));
+    let mut good = bundle(&new_id(), &new_id());
     good["customer"]["id"] = json!("cus_1");
     good["customer"]["user_hash"] = json!(user_hash(SECRET, "cus_1"));
     assert_eq!(post_bundle(&s, &good).await.0, 201);
 
-    let mut forged = bundle(&new_id("h"), &new_id("c"));
+    let mut forged = bundle(&new_id(), &new_id());
     forged["customer"]["id"] = json!("cus_1");
     forged["customer"]["user_hash"] = json!(user_hash("some-other-secret-value", "cus_1"));
     // A browser cannot set server-only fields either.
@@ -358,7 +368,7 @@ async fn verified_identity_is_enriched_forged_one_is_not() {
     forged["customer"]["account_status"] = json!("vip");
     assert_eq!(post_bundle(&s, &forged).await.0, 201);
 
-    let mut replayed = bundle(&new_id("h"), &new_id("c"));
+    let mut replayed = bundle(&new_id(), &new_id());
     replayed["customer"]["id"] = json!("cus_2");
     replayed["customer"]["user_hash"] = json!(user_hash(SECRET, "cus_1")); // cus_1's hash
     assert_eq!(post_bundle(&s, &replayed).await.0, 201);
@@ -395,7 +405,7 @@ async fn verified_identity_is_enriched_forged_one_is_not() {
     );
 
     // The second verified handoff of cus_1 lists the first as a prior ticket.
-    let mut again = bundle(&new_id("h"), &new_id("c"));
+    let mut again = bundle(&new_id(), &new_id());
     again["customer"]["id"] = json!("cus_1");
     again["customer"]["user_hash"] = json!(user_hash(SECRET, "cus_1"));
     assert_eq!(post_bundle(&s, &again).await.0, 201);
@@ -415,7 +425,7 @@ async fn failing_webhook_is_dead_lettered_without_blocking_ingest() {
     let s = Server::start_with(webhook_site(&sink.url, 2));
     let started = std::time::Instant::now();
     for _ in 0..3 {
-        let b = bundle(&new_id("h"), &new_id("c"));
+        let b = bundle(&new_id(), &new_id());
         assert_eq!(post_bundle(&s, &b).await.0, 201);
     }
     assert!(
@@ -480,7 +490,7 @@ async fn site_config_and_kb() {
 async fn conversations_events_and_csat() {
     let s = Server::start();
     let c = client();
-    let conv = new_id("c");
+    let conv = new_id();
     let start = json!({"site": SITE, "conversation_id": conv, "started_at": 1_764_000_000_000u64,
                        "page": {"url": "https://shop.example/", "title": "Shop", "locale": "en"}});
     let url = s.url("/v1/conversations");
@@ -529,8 +539,8 @@ async fn conversations_events_and_csat() {
     assert_eq!((status, code(&body)), (400, "invalid_body"));
 
     // An escalated conversation is rated only with its customer token.
-    let hconv = new_id("c");
-    let (_, _, accepted) = post_bundle(&s, &bundle(&new_id("h"), &hconv)).await;
+    let hconv = new_id();
+    let (_, _, accepted) = post_bundle(&s, &bundle(&new_id(), &hconv)).await;
     let token = accepted["customer_token"].as_str().unwrap();
     let rate =
         |t: Option<&str>| json!({"site": SITE, "conversation_id": hconv, "rating": 2, "token": t});
@@ -589,7 +599,7 @@ async fn unknown_routes_answer_json_404() {
 #[tokio::test]
 async fn handoffs_survive_a_kill_and_keep_their_answer() {
     let s = Server::start();
-    let b = bundle(&new_id("h"), &new_id("c"));
+    let b = bundle(&new_id(), &new_id());
     let (status, _, first) = post_bundle(&s, &b).await;
     assert_eq!(status, 201);
     let s = s.restart();
@@ -605,10 +615,60 @@ async fn handoffs_survive_a_kill_and_keep_their_answer() {
 #[tokio::test]
 async fn sigterm_exits_cleanly() {
     let s = Server::start();
-    assert_eq!(
-        post_bundle(&s, &bundle(&new_id("h"), &new_id("c"))).await.0,
-        201
-    );
+    assert_eq!(post_bundle(&s, &bundle(&new_id(), &new_id())).await.0, 201);
     let status = s.terminate();
     assert!(status.success(), "{status:?}");
+}
+
+#[tokio::test]
+async fn the_engine_example_bundle_is_accepted_by_the_demo_config() {
+    let s = Server::start_demo();
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../engine/examples/bundle.json"
+    );
+    let example: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let (status, _, body) = post_json(
+        &client(),
+        &s.url("/v1/handoffs"),
+        &example,
+        Some("http://127.0.0.1:8080"),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["id"], example["id"]);
+}
+
+#[tokio::test]
+async fn reasons_are_rederived_and_mismatches_recorded() {
+    let s = Server::start();
+    // An honest bundle: the replay finds exactly what it claims.
+    assert_eq!(post_bundle(&s, &bundle(&new_id(), &new_id())).await.0, 201);
+    assert_eq!(s.metric("baton_reasons_mismatch_total ").await, 0.0);
+    // A doctored one claims a trigger nothing in the transcript supports: still queued (the
+    // customer gets a human), but the mismatch is recorded.
+    let mut doctored = bundle(&new_id(), &new_id());
+    doctored["reasons"][0]["trigger"] = json!("high_risk");
+    assert_eq!(post_bundle(&s, &doctored).await.0, 201);
+    assert_eq!(s.metric("baton_reasons_mismatch_total ").await, 1.0);
+}
+
+#[tokio::test]
+async fn secrets_the_browser_missed_are_redacted_before_storage() {
+    let sink = Sink::start(200).await;
+    let s = Server::start_with(webhook_site(&sink.url, 3));
+    let mut b = bundle(&new_id(), &new_id());
+    b["transcript"][2]["text"] = json!("my card is 4111 1111 1111 1111, refund it please");
+    assert_eq!(post_bundle(&s, &b).await.0, 201);
+    let got = sink.wait_for(1, Duration::from_secs(10)).await;
+    let text = got[0]["handoff"]["transcript"][2]["text"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(!text.contains("4111 1111 1111 1111"), "{text}");
+    assert!(
+        text.contains("1111"),
+        "last digits kept for the agent: {text}"
+    );
+    assert_eq!(s.metric("baton_redacted_on_server_total ").await, 1.0);
 }

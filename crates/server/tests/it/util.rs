@@ -5,6 +5,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use baton_engine::{BundleMeta, Candidate, Conversation, Customer, Decision, Millis, Page, Policy};
 use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use sha2::Sha256;
@@ -89,6 +90,13 @@ impl Server {
         Server::spawn(dir, &config, &[])
     }
 
+    /// Starts a server with the shipped demo config (`crates/server/demo/site.toml`).
+    pub fn start_demo() -> Server {
+        let dir = Arc::new(tempfile::tempdir().unwrap());
+        let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("demo/site.toml");
+        Server::spawn(dir, &config, &[])
+    }
+
     /// Starts a server with extra `baton serve` arguments.
     pub fn start_args(args: &[&str]) -> Server {
         let dir = Arc::new(tempfile::tempdir().unwrap());
@@ -169,51 +177,66 @@ impl Drop for Server {
     }
 }
 
-/// A fresh id for bundles and conversations.
-pub fn new_id(prefix: &str) -> String {
+/// A fresh UUID-shaped id (bundle ids must be UUIDs; conversation ids may be too).
+pub fn new_id() -> String {
     use std::sync::atomic::{AtomicU64, Ordering};
     static N: AtomicU64 = AtomicU64::new(0);
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
-        .as_nanos();
-    format!("{prefix}-{nanos:x}-{}", N.fetch_add(1, Ordering::Relaxed))
+        .as_nanos() as u64;
+    let n = N.fetch_add(1, Ordering::Relaxed);
+    format!(
+        "{:08x}-{:04x}-7{:03x}-8{:03x}-{:012x}",
+        (nanos >> 32) as u32,
+        (nanos >> 16) as u16,
+        nanos & 0xfff,
+        n & 0xfff,
+        (u64::from(std::process::id()) << 24) ^ n
+    )
 }
 
-/// The `user_hash` the site's backend would compute.
+/// The `user_hash` a site's backend would compute.
 pub fn user_hash(secret: &str, id: &str) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
     mac.update(id.as_bytes());
     hex::encode(mac.finalize().into_bytes())
 }
 
-/// A valid `baton.handoff/v1` bundle: a customer who pressed "Talk to a person".
+/// A valid bundle built by the engine itself, exactly as the widget builds one: a customer
+/// whose tent pole broke asks how to get a new one, then presses "Talk to a person".
 pub fn bundle(id: &str, conversation_id: &str) -> Value {
-    json!({
-        "schema": "baton.handoff/v1",
-        "id": id,
-        "site": SITE,
-        "conversation_id": conversation_id,
-        "created_at": 1_764_000_000_000u64,
-        "reasons": [{
-            "trigger": "human_request",
-            "evidence": {"turn": 2, "rule": "human_request.button"}
-        }],
-        "route": {"queue": "general", "priority": "normal", "rule": "default"},
-        "transcript": [
-            {"role": "customer", "text": "My tent pole snapped on the first trip", "at": 1_763_999_990_000u64},
-            {"role": "bot", "text": "Sorry to hear that! Our lifetime warranty covers defects.", "at": 1_763_999_991_000u64,
-             "confidence": 0.82, "grounded": true, "sources": ["kb:warranty"]},
-            {"role": "customer", "text": "ok but how do I get a new one", "at": 1_763_999_995_000u64}
-        ],
-        "customer": {"id": null, "email": null, "name": null, "user_hash": null, "verified": false,
-                     "attributes": {}, "orders": [], "account_status": null, "prior_tickets": []},
-        "attempts": [{"turn": 1, "kind": "kb_article", "source": "kb:warranty", "confidence": 0.82, "outcome": "did_not_help"}],
-        "summary": "Customer's tent pole broke on first use; asked how to get a replacement, then asked for a person.",
-        "sentiment": [{"turn": 0, "score": -0.3}, {"turn": 2, "score": -0.2}],
-        "page": {"url": "https://shop.example/tents/alpine-2", "title": "Alpine 2 tent", "locale": "en"},
-        "engine": {"version": "0.1.0", "config_hash": "abc123"}
-    })
+    let mut c = Conversation::new(Policy::default());
+    let t0 = 1_764_000_000_000u64;
+    c.customer_message(Millis(t0), "My tent pole snapped on the first trip");
+    c.bot_candidate(
+        Millis(t0 + 1_000),
+        Candidate {
+            text: "Sorry to hear that! Our lifetime warranty covers defects.".into(),
+            confidence: 0.82,
+            grounded: Some(true),
+            sources: vec!["kb:warranty".into()],
+        },
+    );
+    c.customer_message(Millis(t0 + 5_000), "ok, and how do I get a new one?");
+    let decision = c.button(Millis(t0 + 9_000));
+    assert!(
+        matches!(decision, Decision::Escalate { .. }),
+        "the button always escalates: {decision:?}"
+    );
+    let b = c.bundle(BundleMeta {
+        id: id.to_owned(),
+        created_at: Millis(t0 + 9_000),
+        site: SITE.to_owned(),
+        conversation_id: conversation_id.to_owned(),
+        page: Page {
+            url: "https://shop.example/tents/alpine-2".into(),
+            title: "Alpine 2 tent".into(),
+            locale: "en".into(),
+        },
+        customer: Customer::default(),
+    });
+    serde_json::to_value(b).unwrap()
 }
 
 /// POSTs JSON with an optional Origin; returns status, headers and body as JSON.
