@@ -36,6 +36,8 @@ pub(crate) struct Token {
     norm_end: u32,
     /// Clause index: punctuation and contrastive conjunctions start a new clause.
     pub(crate) clause: u16,
+    /// Sentence index: only `.`, `!`, `?`, `;` and line breaks start a new sentence.
+    pub(crate) sentence: u16,
     /// Written in capitals (at least two letters, no lowercase).
     pub(crate) caps: bool,
     /// Had a letter repeated three or more times ("pleeease").
@@ -145,6 +147,20 @@ impl<'a> Analysis<'a> {
         (from, to)
     }
 
+    /// Index range `[from, to)` of the tokens of the sentence that token `i` belongs to.
+    pub(crate) fn sentence_range(&self, i: usize) -> (usize, usize) {
+        let c = self.tokens[i].sentence;
+        let mut from = i;
+        while from > 0 && self.tokens[from - 1].sentence == c {
+            from -= 1;
+        }
+        let mut to = i + 1;
+        while to < self.tokens.len() && self.tokens[to].sentence == c {
+            to += 1;
+        }
+        (from, to)
+    }
+
     /// Clause breaks come from punctuation (recorded while tokenising) and from
     /// contrastive conjunctions ("but", "mais", "aber"…), known only after tagging.
     fn assign_clauses(&mut self) {
@@ -192,6 +208,7 @@ fn tokenize(text: &str) -> Analysis<'_> {
     };
     let chars: Vec<char> = text.chars().collect();
     let mut clause: u16 = 0;
+    let mut sentence: u16 = 0;
     let mut i = 0usize;
     let mut bang_run = 0u32;
     let mut excl_run = 0u32;
@@ -210,8 +227,24 @@ fn tokenize(text: &str) -> Analysis<'_> {
             excl_run = 0;
         }
         if c.is_alphanumeric() {
+            let first = a.tokens.len();
             i = word(&mut a, &chars, i, clause);
+            for t in &mut a.tokens[first..] {
+                t.sentence = sentence;
+            }
             continue;
+        }
+        // "1.200,50": separators between digits break nothing.
+        let in_number = matches!(c, '.' | ',' | '\'')
+            && i > 0
+            && chars[i - 1].is_ascii_digit()
+            && chars.get(i + 1).is_some_and(char::is_ascii_digit);
+        if in_number {
+            i += 1;
+            continue;
+        }
+        if matches!(c, '.' | '!' | '?' | ';' | '\n' | '…') {
+            sentence = sentence.saturating_add(1);
         }
         match c {
             '!' => {
@@ -235,6 +268,7 @@ fn tokenize(text: &str) -> Analysis<'_> {
                     norm_start: ns,
                     norm_end: a.folded.len() as u32,
                     clause,
+                    sentence,
                     caps: false,
                     elongated: false,
                     numeric: false,
@@ -333,6 +367,7 @@ fn push_token(
         norm_start: ns as u32,
         norm_end: a.folded.len() as u32,
         clause,
+        sentence: 0,
         caps: upper >= 2 && lower == 0,
         elongated,
         numeric,

@@ -311,7 +311,7 @@ fn digit_amounts(a: &Analysis<'_>, nw: &NumberWords, chars: &[char], out: &mut V
         }
         // "$59.99 x 4 months": a repeated charge.
         let mut k = after;
-        while k < n && matches!(chars[k], ' ' | '€' | '$' | '£') {
+        while k < n && matches!(chars[k], ' ' | '€' | '$' | '£' | '.' | '–' | '-') {
             k += 1;
         }
         if k + 1 < n && matches!(chars[k], 'x' | 'X' | '×' | '*') {

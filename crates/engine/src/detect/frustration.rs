@@ -21,7 +21,7 @@ const SOUR: u128 = mask(&[
     C::Exasp,
     C::Ordinal,
     C::Swear,
-    C::Neg,
+    C::Sarcasm,
 ]);
 
 /// What a message's cues add up to.
@@ -81,7 +81,11 @@ pub(crate) fn mood(a: &Analysis<'_>) -> Mood {
     let n = a.tokens.len();
     let joking = a.any(C::Joke);
     let polite = a.any(C::Polite);
-    let sour = a.tokens.iter().any(|t| t.tags & SOUR != 0 && !t.has(C::Polite));
+    // Quoting the company back at it ("will look into it") is a sarcasm marker too.
+    let quotes = a.text.chars().filter(|c| matches!(c, '"' | '“' | '”' | '«' | '»' | '„')).count() >= 2;
+    let sour = quotes || a.tokens.iter().any(|t| t.tags & SOUR != 0 && !t.has(C::Polite));
+    let praised = a.any(C::Praise);
+    let complaint = a.tokens.iter().any(|t| t.numeric || t.tags & mask(&[C::Problem, C::Neg, C::Charge]) != 0);
     let mut exasp = 0;
     let mut again = 0;
     let mut i = 0;
@@ -113,11 +117,22 @@ pub(crate) fn mood(a: &Analysis<'_>) -> Mood {
             exasp += 1;
             m.add(i, i, "frustration.exasperation", 1.0);
         } else if t.has(C::Praise) && !negated {
-            if sour {
+            // Praise standing alone as a sentence next to a complaint: "Brilliant."
+            let (sf, st) = a.sentence_range(i);
+            let alone = st - sf <= 3 && a.tokens.last().is_some_and(|l| l.sentence != t.sentence || sf > 0);
+            if sour || (alone && complaint) {
                 m.add(i, i, "frustration.sarcasm", 2.0);
             } else {
                 m.praise += 1.0;
             }
+        } else if t.has(C::Sarcasm) {
+            m.add(i, i, "frustration.sarcasm", if praised { 2.0 } else { 1.5 });
+        } else if t.has(C::Provider)
+            && (i.saturating_sub(3)..i).any(|k| a.tokens[k].tags & mask(&[C::Another, C::Change, C::Leave]) != 0)
+        {
+            m.add(i.saturating_sub(3), i, "frustration.threat_to_leave", 2.0);
+        } else if t.has(C::Legal) {
+            m.add(i, i, "frustration.legal_threat", 1.0);
         } else if t.has(C::NegAdj) && !joking && !negated {
             let aimed = (i.saturating_sub(4)..(i + 5).min(n)).any(|k| a.has(k, C::Target));
             m.add(i, i, "frustration.negative", if aimed { 2.0 } else { 0.5 });

@@ -84,29 +84,54 @@ fn fraud(a: &Analysis<'_>) -> Option<Hit> {
             return Some(hit("high_risk.fraud", i, i));
         }
     }
-    // "a charge I don't recognise", "que je ne reconnais pas", "nie gemacht".
+    // "a charge I don't recognise", "que je ne reconnais pas", "nie gemacht", "I never ordered".
     let money = a.any(C::Charge) || a.any(C::Account) || !amount::amounts(a).is_empty();
     for i in 0..n {
-        if a.has(i, C::Recognise) && money && !framed_as_question(a, i, 0) {
+        if a.tokens[i].tags & mask(&[C::Recognise, C::Purchase]) != 0 && money && !framed_as_question(a, i, 0) {
             let (from, _) = a.clause_range(i);
             if let Some(neg) = a.rfind(i.saturating_sub(3).max(from), i, C::Neg.bit()) {
                 return Some(hit("high_risk.unrecognised_charge", neg, i));
             }
         }
     }
+    // A third party in the customer's account or card: "someone ordered with my account".
+    for i in 0..n {
+        if !a.has(i, C::Someone) || a.has(i, C::Real) {
+            continue;
+        }
+        let (from, to) = a.clause_range(i);
+        let asks = a.find(from, to, mask(&[C::Want, C::Please, C::Modal, C::Talk, C::Call, C::Transfer, C::Callback, C::Me])).is_some();
+        let target = a.find(i + 1, (i + 8).min(to), mask(&[C::Account, C::SensitiveWeak, C::Sensitive]));
+        if let (false, Some(t)) = (asks || framed_as_question(a, i, 0), target) {
+            return Some(hit("high_risk.account_takeover", i, t));
+        }
+    }
     None
 }
 
 fn refund(a: &Analysis<'_>, threshold: f64) -> Option<Hit> {
-    let i = (0..a.tokens.len()).find(|&i| {
-        a.has(i, C::Refund) && !negated(a, i) && !framed_as_question(a, i, C::Status.bit())
-    })?;
     let amounts = amount::amounts(a);
+    let explicit = (0..a.tokens.len()).find(|&i| {
+        a.has(i, C::Refund) && !negated(a, i) && !framed_as_question(a, i, C::Status.bit())
+    });
+    // "I want my 300 back", "quero o dinheiro de volta", "devolvedme el dinero".
+    let money_named = !amounts.is_empty() || a.any(C::Money);
+    let back = || {
+        (0..a.tokens.len()).find(|&i| {
+            if !a.has(i, C::Back) || !money_named || negated(a, i) || framed_as_question(a, i, C::Status.bit()) {
+                return false;
+            }
+            let (from, to) = a.sentence_range(i);
+            let opens = (from..i).all(|k| a.tokens[k].tags & mask(&[C::Filler, C::Please]) != 0);
+            opens || a.norm(i).len() >= 7 || a.find(from, to, mask(&[C::Want, C::Please, C::Modal])).is_some()
+        })
+    };
+    let i = explicit.or_else(back)?;
     match amounts.iter().max_by(|x, y| x.value.total_cmp(&y.value)) {
         None => Some(hit("high_risk.refund_no_amount", i, i)),
         Some(m) if m.value > threshold => {
             let mut h = hit("high_risk.refund_over_threshold", i, i);
-            // Widen the evidence to the amount when it lies after the refund word.
+            // Widen the evidence to the amount.
             let k = a.tokens.partition_point(|t| t.end <= m.span.start);
             h.from = h.from.min(k);
             h.to = h.to.max(k.min(a.tokens.len().saturating_sub(1)));
@@ -148,7 +173,8 @@ fn close(a: &Analysis<'_>) -> Option<Hit> {
             continue;
         }
         let (from, to) = a.clause_range(i);
-        let lo = i.saturating_sub(4).max(from);
+        // German and Dutch put the verb last: look further back than forward.
+        let lo = i.saturating_sub(8).max(from);
         let hi = (i + 7).min(to);
         if let Some(o) = a.find(lo, hi, C::Account.bit()) {
             return Some(hit("high_risk.close_account", i, o));
@@ -163,17 +189,30 @@ fn close(a: &Analysis<'_>) -> Option<Hit> {
 fn change(a: &Analysis<'_>) -> Option<Hit> {
     let n = a.tokens.len();
     for s in 0..n {
-        if !a.has(s, C::Sensitive) || framed_as_question(a, s, 0) {
+        let strong = a.has(s, C::Sensitive);
+        if !(strong || a.has(s, C::SensitiveWeak)) || framed_as_question(a, s, 0) {
             continue;
         }
         let (from, to) = a.clause_range(s);
-        let lo = s.saturating_sub(10).max(from);
-        let hi = (s + 8).min(to);
-        let verb = a.find(lo, hi, mask(&[C::Change, C::Reset]));
-        if let Some(v) = verb {
+        // Login, bank and ownership details: any change verb in the clause, or "new IBAN".
+        // An email, card or address: only a change verb right next to it.
+        let (lo, hi, verbs) = if strong {
+            (s.saturating_sub(10).max(from), (s + 8).min(to), mask(&[C::Change, C::Reset, C::New]))
+        } else {
+            (s.saturating_sub(4).max(from), (s + 4).min(to), mask(&[C::Change, C::Reset]))
+        };
+        if let Some(v) = a.find(lo, hi, verbs) {
             if !negated(a, v) {
                 return Some(hit("high_risk.account_change", v, s));
             }
+        }
+    }
+    // A standing instruction to pay out elsewhere: "from now on pay into my other account".
+    if let Some(h) = a.find(0, n, C::Henceforth.bit()) {
+        let acct = a.find(0, n, mask(&[C::Account, C::Sensitive]));
+        let money = a.find(0, n, mask(&[C::Charge, C::Sensitive, C::Refund]));
+        if let (Some(x), Some(_)) = (acct, money) {
+            return Some(hit("high_risk.payout_change", h, x));
         }
     }
     None
@@ -185,10 +224,10 @@ fn data_request(a: &Analysis<'_>) -> Option<Hit> {
         if !a.has(d, C::Data) || framed_as_question(a, d, 0) {
             continue;
         }
-        let (from, to) = a.clause_range(d);
+        let (from, to) = a.sentence_range(d);
         let lo = d.saturating_sub(8).max(from);
         let hi = (d + 8).min(to);
-        if let Some(v) = a.find(lo, hi, C::Send.bit()) {
+        if let Some(v) = a.find(lo, hi, mask(&[C::Send, C::Want])) {
             return Some(hit("high_risk.data_access", v, d));
         }
     }

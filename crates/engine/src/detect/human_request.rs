@@ -97,24 +97,50 @@ fn who(a: &Analysis<'_>, k: usize, from: usize, to: usize) -> Option<Who> {
     Some(Who::Weak)
 }
 
+/// Whether token `i` (a call or transfer verb) carries its own object pronoun:
+/// "llámame", "passatemi", "telefonarmi".
+fn clitic_me(a: &Analysis<'_>, i: usize) -> bool {
+    let w = a.norm(i);
+    a.has(i, C::Me) || (w.len() >= 7 && (w.ends_with("me") || w.ends_with("mi")))
+}
+
 fn clause(a: &Analysis<'_>, from: usize, to: usize) -> Option<Hit> {
     let wants = a.find(from, to, mask(&[C::Want, C::Please])).is_some();
     let about_bot = a.find(from, to, C::AreYou.bit()).is_some();
     let about_hours = a.find(from, to, C::Hours.bit()).is_some();
     let question_only = (about_bot || about_hours) && !wants;
+    let (s_from, s_to) = a.sentence_range(from);
+    let asked = a
+        .find(s_from, s_to, mask(&[C::Want, C::Please, C::Modal, C::Person, C::Someone, C::Team]))
+        .is_some();
 
-    // "transfer me", "call me back", "rappelez-moi", "pásame".
+    // "transfer me", "call me back", "rappelez-moi", "pásame", "ik wil teruggebeld worden".
     for i in from..to {
         let t = a.tokens[i];
-        if t.tags & mask(&[C::Transfer, C::Call]) == 0 || about_bot {
+        if t.tags & mask(&[C::Transfer, C::Call, C::Callback]) == 0
+            || about_bot
+            || t.has(C::OtherSense)
+        {
             continue;
         }
-        let me = (i.saturating_sub(2).max(from)..(i + 3).min(to))
-            .find(|&k| k != i && a.has(k, C::Me) || (k == i && t.has(C::Me)));
-        if let Some(m) = me {
+        let me = if clitic_me(a, i) {
+            Some(i)
+        } else {
+            (i.saturating_sub(2).max(from)..(i + 3).min(to)).find(|&k| k != i && a.has(k, C::Me))
+        };
+        // A statement ("a partner calls me every day") is not an ask: the verb must open
+        // the clause (imperative) or sit in a sentence that asks, wants or names a person.
+        let opens = (from..i).all(|k| a.tokens[k].tags & mask(&[C::Filler, C::Please]) != 0);
+        let callback_wanted = t.has(C::Callback) && (wants || asked);
+        let target = match me {
+            Some(m) if opens || asked => Some(m),
+            _ if callback_wanted => Some(i),
+            _ => None,
+        };
+        if let Some(m) = target {
             let (lo, hi) = (i.min(m), i.max(m));
-            if !negated(a, from, lo, hi) {
-                let rule = if t.has(C::Call) {
+            if !negated(a, s_from, lo, hi) {
+                let rule = if t.tags & mask(&[C::Call, C::Callback]) != 0 {
                     "human_request.callback"
                 } else {
                     "human_request.transfer"
@@ -131,19 +157,19 @@ fn clause(a: &Analysis<'_>, from: usize, to: usize) -> Option<Hit> {
     if question_only {
         return None;
     }
-    // An asking verb near a person or team word.
+    // An asking verb near a person or team word (within the sentence).
     for i in from..to {
-        if a.tokens[i].tags & ASK == 0 {
+        if a.tokens[i].tags & ASK == 0 || a.tokens[i].has(C::OtherSense) {
             continue;
         }
-        let lo = i.saturating_sub(8).max(from);
-        let hi = (i + 9).min(to);
+        let lo = i.saturating_sub(8).max(s_from);
+        let hi = (i + 9).min(s_to);
         let person = (lo..hi)
-            .filter(|&k| who(a, k, from, to).is_some())
+            .filter(|&k| who(a, k, s_from, s_to).is_some())
             .min_by_key(|&k| k.abs_diff(i));
         if let Some(p) = person {
             let (l, h) = (i.min(p), i.max(p));
-            if !negated(a, from, l, h) {
+            if !negated(a, s_from, l, h) {
                 return Some(Hit {
                     rule: "human_request.ask_person",
                     from: l,
@@ -153,17 +179,27 @@ fn clause(a: &Analysis<'_>, from: usize, to: usize) -> Option<Hit> {
             }
         }
     }
-    // Wanting a person: "I want an agent", "can a real person look at this".
+    // Wanting a person: "I want an agent", "can a real person look at this",
+    // "quero uma pessoa", "get me someone".
     for w in from..to {
         if a.tokens[w].tags & WANTING == 0 {
             continue;
         }
-        let hi = (w + 7).min(to);
-        let lo = w.saturating_sub(3).max(from);
-        let person = (lo..hi).find(|&k| who(a, k, from, to) == Some(Who::Strong));
-        if let Some(p) = person {
+        let hi = (w + 10).min(s_to);
+        let lo = w.saturating_sub(3).max(s_from);
+        let strong = (lo..hi).find(|&k| who(a, k, s_from, s_to) == Some(Who::Strong));
+        // A vague "someone" only as the direct object of wanting: "I want someone".
+        let direct = || {
+            if a.tokens[w].tags & mask(&[C::Want, C::Please]) == 0 {
+                return None;
+            }
+            (w + 1..(w + 4).min(s_to))
+                .take_while(|&k| k == w + 1 || a.tokens[k - 1].tags & mask(&[C::Filler, C::Want, C::Please]) != 0)
+                .find(|&k| who(a, k, s_from, s_to) == Some(Who::Weak))
+        };
+        if let Some(p) = strong.or_else(direct) {
             let (l, h) = (w.min(p), w.max(p));
-            if !negated(a, from, l, h) {
+            if !negated(a, s_from, l, h) {
                 return Some(Hit {
                     rule: "human_request.want_person",
                     from: l,
@@ -175,11 +211,14 @@ fn clause(a: &Analysis<'_>, from: usize, to: usize) -> Option<Hit> {
     }
     // A number to reach someone: "what's the number to call your support people".
     if let Some(p) = a.find(from, to, C::PhoneNum.bit()) {
-        let own = p > from && a.has(p - 1, C::Poss);
-        let reach = (from..to).find(|&k| a.tokens[k].tags & ASK != 0 || who(a, k, from, to).is_some());
+        let own = a.find(p.saturating_sub(3).max(from), p, C::Poss.bit()).is_some();
+        let reach = (s_from..s_to).find(|&k| {
+            a.tokens[k].tags & ASK != 0
+                || matches!(who(a, k, s_from, s_to), Some(Who::Strong | Who::Team))
+        });
         if let (false, Some(r)) = (own, reach) {
             let (l, h) = (p.min(r), p.max(r));
-            if !negated(a, from, l, h) {
+            if !negated(a, s_from, l, h) {
                 return Some(Hit {
                     rule: "human_request.phone_number",
                     from: l,
@@ -195,6 +234,7 @@ fn clause(a: &Analysis<'_>, from: usize, to: usize) -> Option<Hit> {
 /// Whether a negator governs the anchors `lo..=hi`: one just before them, or one between
 /// them (except Portuguese/Spanish "no", which is also "in the").
 fn negated(a: &Analysis<'_>, from: usize, lo: usize, hi: usize) -> bool {
+    let from = from.max(a.clause_range(lo).0).min(lo);
     let before = lo.saturating_sub(4).max(from);
     if a.find(before, lo, C::Neg.bit()).is_some() {
         return true;

@@ -160,6 +160,26 @@ concepts! {
     Urgent = "urgent",
     /// Reset/recover verbs (password resets).
     Reset = "reset",
+    /// Markers that make praise sarcastic: 🙃, "as always", bravo, "yeah right".
+    Sarcasm = "sarcasm",
+    /// Providers one threatens to leave for: company, carrier, bank, competitor.
+    Provider = "provider",
+    /// Another/other.
+    Another = "another",
+    /// "back" in "I want my money back": terug, zurück, de volta, devolver…
+    Back = "back",
+    /// Money nouns: money, Geld, dinero, argent…
+    Money = "money",
+    /// From now on / going forward — a standing instruction (payout changes).
+    Henceforth = "henceforth",
+    /// Buying verbs, negated in unrecognised-charge reports: bought, ordered, compré…
+    Purchase = "purchase",
+    /// Account details that are only sensitive when someone changes them: email, card, address.
+    SensitiveWeak = "sensitive_weak",
+    /// Callback words: callback, Rückruf, rappeler, richiamare, terugbellen…
+    Callback = "callback",
+    /// New (details): new, nuevo, neue, nieuwe…
+    New = "new",
 }
 
 /// Set on a word that starts at least one phrase entry (internal).
@@ -183,9 +203,7 @@ impl Concept {
 const FUZZY: u128 = (1 << Concept::Person as u8)
     | (1 << Concept::Talk as u8)
     | (1 << Concept::Transfer as u8)
-    | (1 << Concept::Someone as u8)
-    | (1 << Concept::Refund as u8)
-    | (1 << Concept::Cancel as u8);
+    | (1 << Concept::Someone as u8);
 
 /// A lexicon line that cannot be used.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -376,7 +394,11 @@ impl Lexicon {
             if f.word.len().abs_diff(w.len()) > 1 || (f.letters ^ set).count_ones() > 2 {
                 continue;
             }
-            if within_one_edit(&f.word, w) {
+            // Five-letter words only tolerate a swap or an extra letter: one substituted
+            // letter in a short word too often makes another real word ("passo"/"passa").
+            if (w.len() >= 6 || f.word.len() < w.len() || is_swap(&f.word, w))
+                && within_one_edit(&f.word, w)
+            {
                 tags |= f.tags;
             }
         }
@@ -476,6 +498,14 @@ fn letter_set(w: &[u8]) -> u32 {
         .fold(0u32, |s, b| s | 1 << (b - b'a'))
 }
 
+/// Same letters with one adjacent pair swapped ("spaek").
+fn is_swap(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && {
+        let diff: Vec<usize> = (0..a.len()).filter(|&k| a[k] != b[k]).collect();
+        diff.len() == 2 && diff[1] == diff[0] + 1 && a[diff[0]] == b[diff[1]] && a[diff[1]] == b[diff[0]]
+    }
+}
+
 /// Optimal-string-alignment distance ≤ 1 (one insertion, deletion, substitution or swap).
 fn within_one_edit(a: &[u8], b: &[u8]) -> bool {
     let pre = a.iter().zip(b).take_while(|(x, y)| x == y).count();
@@ -530,7 +560,9 @@ mod tests {
         assert_eq!(lex.lookup("agent"), Concept::Person.bit());
         assert_eq!(lex.lookup("sprechen"), Concept::Talk.bit());
         assert_eq!(lex.lookup("sprec"), 0);
-        assert_eq!(lex.fuzzy_lookup("agant"), Concept::Person.bit());
+        assert_eq!(lex.lookup("sprech"), Concept::Talk.bit());
+        assert_eq!(lex.fuzzy_lookup("agant"), 0);
+        assert_eq!(lex.fuzzy_lookup("agnet"), Concept::Person.bit());
         assert_eq!(lex.fuzzy_lookup("sprkeen"), 0);
         assert_eq!(lex.fuzzy_lookup("sprekne"), Concept::Talk.bit());
         let mut a = super::super::tokenize("my travel agent");
