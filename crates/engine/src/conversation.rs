@@ -231,7 +231,7 @@ impl Conversation {
             turn,
             score: verdict.sentiment,
         });
-        self.note_facts(text);
+        self.note_facts(verdict.topic, verdict.amount);
         self.settle_last_attempt(match verdict.relation {
             Relation::Restated => Some(AttemptOutcome::DidNotHelp),
             Relation::Moved => Some(AttemptOutcome::Helped),
@@ -338,11 +338,11 @@ impl Conversation {
     }
 
     /// Topic and amounts, kept as running summaries so no detector re-reads history.
-    fn note_facts(&mut self, text: &str) {
+    fn note_facts(&mut self, topic: Topic, amount: Option<f64>) {
         if self.topic == Topic::General {
-            self.topic = detect::message_topic(text);
+            self.topic = topic;
         }
-        if let Some(amount) = detect::largest_amount(text) {
+        if let Some(amount) = amount {
             if self.largest_amount.is_none_or(|a| amount > a) {
                 self.largest_amount = Some(amount);
             }

@@ -79,22 +79,9 @@ pub fn same_problem(a: &str, b: &str) -> bool {
     restatement::same_problem(a, b)
 }
 
-/// Sentiment of one customer message, -1 (furious) to 1 (delighted).
-///
-/// Neutral placeholder until `frustration::sentiment` lands; every caller goes through
-/// here so the switch is one line.
-pub(crate) fn sentiment(_text: &str) -> f32 {
-    0.0
-}
-
-/// Topic of one customer message. General until `topic.rs` lands.
-pub(crate) fn message_topic(_text: &str) -> Topic {
-    Topic::General
-}
-
-/// Largest money amount in one message. None until `amount.rs` lands.
-pub(crate) fn largest_amount(_text: &str) -> Option<f64> {
-    None
+/// Largest money amount stated in one message, in the text's own units.
+pub(crate) fn largest_amount(text: &str) -> Option<f64> {
+    amount::largest(&crate::normalize::Analysis::new(text)).map(|m| m.value)
 }
 
 /// Sentiment at or under which a message reads as anger.
@@ -125,23 +112,32 @@ pub(crate) struct CustomerVerdict {
     pub(crate) sentiment: f32,
     /// How the turn relates to the open problem.
     pub(crate) relation: Relation,
+    /// Topic of this message alone.
+    pub(crate) topic: Topic,
+    /// Largest money amount stated in this message.
+    pub(crate) amount: Option<f64>,
 }
 
-/// Every trigger that fires on customer turn `turn`.
+/// Every trigger that fires on customer turn `turn`: the per-message detectors
+/// (human request, high risk, one-message frustration) plus the conversation-level ones
+/// (restatement, the falling-trend frustration rule), strongest first.
 pub(crate) fn customer_turn(
     turn: u32,
     history: &History<'_>,
-    _policy: &Policy,
+    policy: &Policy,
     memory: &mut Memory,
 ) -> CustomerVerdict {
-    let text = history
-        .turns()
-        .last()
-        .map_or("", |t| t.text.as_str());
-    let mut reasons = Vec::new();
-    // Per-message detectors (human_request, high_risk, frustration) are owned by
-    // engine-detectors; they are called here as they land.
-    let score = sentiment(text);
+    let text = history.turns().last().map_or("", |t| t.text.as_str());
+    let a = crate::normalize::Analysis::new(text);
+    let mut reasons: Vec<Reason> = [
+        human_request::detect(&a, turn),
+        high_risk::detect(&a, turn, policy.refund_threshold),
+        frustration::detect(&a, turn),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let score = frustration::sentiment(&a);
     let (relation, restated) = memory.threads.customer(turn, text);
     reasons.extend(restated);
     let soft = mood(turn, score, memory, &mut reasons);
@@ -151,6 +147,8 @@ pub(crate) fn customer_turn(
         soft,
         sentiment: score,
         relation,
+        topic: topic::topic(&a),
+        amount: amount::largest(&a).map(|m| m.value),
     }
 }
 
