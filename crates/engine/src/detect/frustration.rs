@@ -128,7 +128,7 @@ pub(crate) fn mood(a: &Analysis<'_>) -> Mood {
         } else if t.has(C::Sarcasm) {
             m.add(i, i, "frustration.sarcasm", if praised { 2.0 } else { 1.5 });
         } else if t.has(C::Provider)
-            && (i.saturating_sub(3)..i).any(|k| a.tokens[k].tags & mask(&[C::Another, C::Change, C::Leave]) != 0)
+            && (i.saturating_sub(5)..i).any(|k| a.tokens[k].tags & mask(&[C::Change, C::Leave]) != 0)
         {
             m.add(i.saturating_sub(3), i, "frustration.threat_to_leave", 2.0);
         } else if t.has(C::Legal) {

@@ -79,9 +79,25 @@ fn legal(a: &Analysis<'_>) -> Option<Hit> {
 
 fn fraud(a: &Analysis<'_>) -> Option<Hit> {
     let n = a.tokens.len();
+    // Reporting fraud is high risk even as a how-to ("how do I report a fraudulent
+    // charge?"); only a hypothetical ("what if my card is stolen?") is not.
     for i in 0..n {
         if a.has(i, C::Fraud) && !framed_as_question(a, i, 0) {
             return Some(hit("high_risk.fraud", i, i));
+        }
+        if a.has(i, C::Fraud) && !framed_as_question(a, i, C::Hypo.bit() & !NOT_A_REQUEST) {
+            let (from, to) = a.clause_range(i);
+            if a.find(from, to, C::Hypo.bit()).is_none() {
+                return Some(hit("high_risk.fraud", i, i));
+            }
+        }
+        // "a strange payment", "an unknown debit", "payments I don't know where they came from".
+        if a.has(i, C::Suspicious) {
+            let (from, to) = a.sentence_range(i);
+            let charge = a.find(i.saturating_sub(4).max(from), (i + 5).min(to), C::Charge.bit());
+            if let (Some(c), None) = (charge, a.find(from, to, C::Hypo.bit())) {
+                return Some(hit("high_risk.unrecognised_charge", i, c));
+            }
         }
     }
     // "a charge I don't recognise", "que je ne reconnais pas", "nie gemacht", "I never ordered".
@@ -144,7 +160,10 @@ fn refund(a: &Analysis<'_>, threshold: f64) -> Option<Hit> {
 fn cancel(a: &Analysis<'_>) -> Option<Hit> {
     let n = a.tokens.len();
     for i in 0..n {
-        if !a.has(i, C::Cancel) || negated(a, i) || framed_as_question(a, i, 0) {
+        if a.tokens[i].tags & mask(&[C::Cancel, C::CancelPast]) == 0
+            || negated(a, i)
+            || framed_as_question(a, i, 0)
+        {
             continue;
         }
         let (from, to) = a.clause_range(i);
@@ -155,6 +174,10 @@ fn cancel(a: &Analysis<'_>) -> Option<Hit> {
         }
         if let Some(o) = a.find(lo, hi, mask(&[C::Contract, C::Account])) {
             return Some(hit("high_risk.cancellation", i, o));
+        }
+        if a.has(i, C::CancelPast) && a.find(from, to, mask(&[C::Want, C::Please, C::Modal])).is_none() {
+            // "my flight was cancelled" reports; "I need my order cancelled" asks.
+            continue;
         }
         // No object: only a direct request ("cancel it", "please cancel").
         let first_word = (from..i).all(|k| a.tokens[k].tags & mask(&[C::Filler, C::Please]) != 0);
@@ -173,10 +196,16 @@ fn close(a: &Analysis<'_>) -> Option<Hit> {
             continue;
         }
         let (from, to) = a.clause_range(i);
-        // German and Dutch put the verb last: look further back than forward.
+        // German and Dutch put the verb last: look further back than forward; "delete it"
+        // may point back at an account named earlier in the sentence.
         let lo = i.saturating_sub(8).max(from);
         let hi = (i + 7).min(to);
-        if let Some(o) = a.find(lo, hi, C::Account.bit()) {
+        let (s_from, s_to) = a.sentence_range(i);
+        let pronoun = a.find(lo, hi, C::Account.bit()).or_else(|| {
+            let it = matches!(a.norm((i + 1).min(n - 1)), "it" | "lo" | "la" | "le" | "es" | "het");
+            a.find(s_from, i, C::Account.bit()).filter(|_| it && s_to > 0)
+        });
+        if let Some(o) = pronoun {
             return Some(hit("high_risk.close_account", i, o));
         }
         if let Some(o) = a.find(lo, hi, C::Data.bit()) {

@@ -108,7 +108,8 @@ fn clause(a: &Analysis<'_>, from: usize, to: usize) -> Option<Hit> {
     let wants = a.find(from, to, mask(&[C::Want, C::Please])).is_some();
     let about_bot = a.find(from, to, C::AreYou.bit()).is_some();
     let about_hours = a.find(from, to, C::Hours.bit()).is_some();
-    let question_only = (about_bot || about_hours) && !wants;
+    // "are you a real person please?" is still a question about the bot.
+    let question_only = (about_bot && a.find(from, to, C::Want.bit()).is_none()) || (about_hours && !wants);
     let (s_from, s_to) = a.sentence_range(from);
     let asked = a
         .find(s_from, s_to, mask(&[C::Want, C::Please, C::Modal, C::Person, C::Someone, C::Team]))

@@ -180,6 +180,10 @@ concepts! {
     Callback = "callback",
     /// New (details): new, nuevo, neue, nieuwe…
     New = "new",
+    /// Suspicious/unknown (charges): strange, unknown, not mine, without my permission.
+    Suspicious = "suspicious",
+    /// Cancelled (participle): counts only when asked for ("I need it cancelled").
+    CancelPast = "cancel_past",
 }
 
 /// Set on a word that starts at least one phrase entry (internal).
@@ -204,6 +208,10 @@ const FUZZY: u128 = (1 << Concept::Person as u8)
     | (1 << Concept::Talk as u8)
     | (1 << Concept::Transfer as u8)
     | (1 << Concept::Someone as u8);
+
+/// Concepts whose words only match typos that swap two letters.
+const SWAP_ONLY: u128 =
+    (1 << Concept::Refund as u8) | (1 << Concept::Cancel as u8) | (1 << Concept::Close as u8);
 
 /// A lexicon line that cannot be used.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -326,11 +334,11 @@ impl Lexicon {
         phrases.sort_by(|a, b| a.words.cmp(&b.words));
         let fuzzy = words
             .into_iter()
-            .filter(|(w, tags)| tags & FUZZY != 0 && w.len() >= 5 && w.is_ascii())
+            .filter(|(w, tags)| tags & (FUZZY | SWAP_ONLY) != 0 && w.len() >= 5 && w.is_ascii())
             .map(|(w, tags)| FuzzyWord {
                 letters: letter_set(w.as_bytes()),
                 word: w.into_bytes().into_boxed_slice(),
-                tags: tags & FUZZY,
+                tags: tags & (FUZZY | SWAP_ONLY),
             })
             .collect();
         // Flatten the build trie breadth-first into contiguous edge lists.
@@ -396,10 +404,14 @@ impl Lexicon {
             }
             // Five-letter words only tolerate a swap or an extra letter: one substituted
             // letter in a short word too often makes another real word ("passo"/"passa").
-            if (w.len() >= 6 || f.word.len() < w.len() || is_swap(&f.word, w))
-                && within_one_edit(&f.word, w)
-            {
-                tags |= f.tags;
+            let swap = is_swap(&f.word, w);
+            if (w.len() >= 6 || f.word.len() < w.len() || swap) && within_one_edit(&f.word, w) {
+                tags |= f.tags & FUZZY;
+            }
+            // Action words differ by one letter between tenses ("cancelarem"/"cancelaram"):
+            // only a swapped pair ("cacnel") counts as a typo of them.
+            if swap {
+                tags |= f.tags & SWAP_ONLY;
             }
         }
         tags
