@@ -102,6 +102,7 @@ impl<'a> Analysis<'a> {
     }
 
     /// Tokens whose text is all capitals and at least three letters long.
+    #[cfg(test)]
     pub(crate) fn caps_words(&self) -> usize {
         self.tokens
             .iter()
@@ -497,6 +498,22 @@ mod tests {
         assert_eq!(s, "Señor");
         assert_eq!(a.tokens.len(), 4);
         assert!(a.tokens[3].clause > a.tokens[2].clause);
+    }
+
+    /// `BATON_DEBUG_TEXT="…" cargo test -p baton-engine debug_tags -- --ignored --nocapture`
+    /// prints each token's concepts: the quickest way to see why a rule fired.
+    #[test]
+    #[ignore]
+    fn debug_tags() {
+        let text = std::env::var("BATON_DEBUG_TEXT").unwrap_or_default();
+        let a = Analysis::new(&text);
+        for (i, t) in a.tokens.iter().enumerate() {
+            let names: Vec<&str> = Concept::names()
+                .filter(|(c, _)| t.has(*c))
+                .map(|(_, n)| n)
+                .collect();
+            println!("{i:>3} c{} s{} {:<16} {names:?}", t.clause, t.sentence, a.norm(i));
+        }
     }
 
     #[test]

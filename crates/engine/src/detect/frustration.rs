@@ -127,9 +127,7 @@ pub(crate) fn mood(a: &Analysis<'_>) -> Mood {
             }
         } else if t.has(C::Sarcasm) {
             m.add(i, i, "frustration.sarcasm", if praised { 2.0 } else { 1.5 });
-        } else if t.has(C::Provider)
-            && (i.saturating_sub(5)..i).any(|k| a.tokens[k].tags & mask(&[C::Change, C::Leave]) != 0)
-        {
+        } else if t.has(C::Provider) && threatens_to_leave(a, i) {
             m.add(i.saturating_sub(3), i, "frustration.threat_to_leave", 2.0);
         } else if t.has(C::Legal) {
             m.add(i, i, "frustration.legal_threat", 1.0);
@@ -162,6 +160,16 @@ pub(crate) fn mood(a: &Analysis<'_>) -> Mood {
         m.anger = (m.anger - 1.0).max(0.0);
     }
     m
+}
+
+/// "switching to another provider", "passo a un altro operatore", "wechsle zur Konkurrenz":
+/// a leaving verb, or a change verb with "another", shortly before a provider word.
+fn threatens_to_leave(a: &Analysis<'_>, p: usize) -> bool {
+    let lo = p.saturating_sub(5);
+    let leave = (lo..p).any(|k| a.has(k, C::Leave));
+    let change = (lo..p).any(|k| a.has(k, C::Change));
+    let another = (p.saturating_sub(3)..p).any(|k| a.has(k, C::Another));
+    leave || (change && another) || (another && a.has(p, C::Leave))
 }
 
 /// Capitals and exclamation marks.

@@ -82,10 +82,7 @@ fn fraud(a: &Analysis<'_>) -> Option<Hit> {
     // Reporting fraud is high risk even as a how-to ("how do I report a fraudulent
     // charge?"); only a hypothetical ("what if my card is stolen?") is not.
     for i in 0..n {
-        if a.has(i, C::Fraud) && !framed_as_question(a, i, 0) {
-            return Some(hit("high_risk.fraud", i, i));
-        }
-        if a.has(i, C::Fraud) && !framed_as_question(a, i, C::Hypo.bit() & !NOT_A_REQUEST) {
+        if a.has(i, C::Fraud) {
             let (from, to) = a.clause_range(i);
             if a.find(from, to, C::Hypo.bit()).is_none() {
                 return Some(hit("high_risk.fraud", i, i));
@@ -127,14 +124,19 @@ fn fraud(a: &Analysis<'_>) -> Option<Hit> {
 
 fn refund(a: &Analysis<'_>, threshold: f64) -> Option<Hit> {
     let amounts = amount::amounts(a);
-    let explicit = (0..a.tokens.len()).find(|&i| {
-        a.has(i, C::Refund) && !negated(a, i) && !framed_as_question(a, i, C::Status.bit())
-    });
+    // A status word ("where is my refund?") makes it a question unless the customer also
+    // asks for it ("I want my refund, still waiting").
+    let status_q = |i: usize| {
+        let (from, to) = a.sentence_range(i);
+        let asks = a.find(from, to, mask(&[C::Want, C::Please])).is_some();
+        framed_as_question(a, i, if asks { 0 } else { C::Status.bit() })
+    };
+    let explicit = (0..a.tokens.len()).find(|&i| a.has(i, C::Refund) && !negated(a, i) && !status_q(i));
     // "I want my 300 back", "quero o dinheiro de volta", "devolvedme el dinero".
     let money_named = !amounts.is_empty() || a.any(C::Money);
     let back = || {
         (0..a.tokens.len()).find(|&i| {
-            if !a.has(i, C::Back) || !money_named || negated(a, i) || framed_as_question(a, i, C::Status.bit()) {
+            if !a.has(i, C::Back) || !money_named || negated(a, i) || status_q(i) {
                 return false;
             }
             let (from, to) = a.sentence_range(i);

@@ -305,7 +305,8 @@ mod tests {
             ("wat is het nummer om iemand te bellen?", true),
             ("get me a supervisor", true),
             ("can u put me thru to someone in billing", true),
-            ("spek to a represntative", true),
+            ("speak to a represntative", true),
+            ("I want to tlak to an agnet", true),
         ]);
     }
 

@@ -195,6 +195,12 @@ impl Concept {
         1u128 << (self as u8)
     }
 
+    /// Every concept with its data-file name.
+    #[cfg(test)]
+    pub(crate) fn names() -> impl Iterator<Item = (Concept, &'static str)> {
+        Concept::ALL.iter().copied()
+    }
+
     fn from_name(name: &str) -> Option<Concept> {
         Concept::ALL
             .iter()
@@ -405,7 +411,11 @@ impl Lexicon {
             // Five-letter words only tolerate a swap or an extra letter: one substituted
             // letter in a short word too often makes another real word ("passo"/"passa").
             let swap = is_swap(&f.word, w);
-            if (w.len() >= 6 || f.word.len() < w.len() || swap) && within_one_edit(&f.word, w) {
+            // A letter added or dropped at the end is inflection ("associate"/"associated"),
+            // not a typo.
+            let inflected = f.word.starts_with(w) || w.starts_with(&f.word);
+            let allowed = !inflected && (w.len() >= 6 || f.word.len() < w.len() || swap);
+            if allowed && within_one_edit(&f.word, w) {
                 tags |= f.tags & FUZZY;
             }
             // Action words differ by one letter between tenses ("cancelarem"/"cancelaram"):
@@ -575,7 +585,9 @@ mod tests {
         assert_eq!(lex.lookup("sprech"), Concept::Talk.bit());
         assert_eq!(lex.fuzzy_lookup("agant"), 0);
         assert_eq!(lex.fuzzy_lookup("agnet"), Concept::Person.bit());
-        assert_eq!(lex.fuzzy_lookup("sprkeen"), 0);
+        assert_eq!(lex.fuzzy_lookup("sprkxen"), 0);
+        assert_eq!(lex.fuzzy_lookup("sprken"), Concept::Talk.bit());
+        assert_eq!(lex.fuzzy_lookup("agents"), 0);
         assert_eq!(lex.fuzzy_lookup("sprekne"), Concept::Talk.bit());
         let mut a = super::super::tokenize("my travel agent");
         lex.tag(&mut a);
