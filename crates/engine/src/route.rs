@@ -179,23 +179,26 @@ impl TryFrom<Value> for RoutingRules {
 /// the seed rules without a TOML parser in its wasm.
 const BUILTIN_JSON: &str = include_str!("../data/routing.json");
 
+/// The built-in rules, parsed once per process (every `Policy::default()` clones them).
+fn builtin_rules() -> &'static RoutingRules {
+    static BUILTIN: OnceLock<RoutingRules> = OnceLock::new();
+    BUILTIN.get_or_init(|| {
+        // The file is compiled in and `tests/schema.rs` checks that it loads and equals
+        // `routing.toml`, so failing here is a build defect, not bad input.
+        #[allow(clippy::expect_used)]
+        serde_json::from_str(BUILTIN_JSON).expect("data/routing.json is valid")
+    })
+}
+
 impl RoutingRules {
     /// The seed rules shipped in `data/routing.toml`.
     pub fn builtin() -> Self {
-        static BUILTIN: OnceLock<RoutingRules> = OnceLock::new();
-        BUILTIN
-            .get_or_init(|| {
-                // The file is compiled in and `tests/schema.rs` checks that it loads and
-                // equals `routing.toml`, so failing here is a build defect, not bad input.
-                #[allow(clippy::expect_used)]
-                serde_json::from_str(BUILTIN_JSON).expect("data/routing.json is valid")
-            })
-            .clone()
+        builtin_rules().clone()
     }
 
     /// True when these are the built-in rules (used to keep serialized policies short).
     pub fn is_builtin(&self) -> bool {
-        *self == Self::builtin()
+        self == builtin_rules()
     }
 
     /// The rules, in match order.
