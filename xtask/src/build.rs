@@ -55,7 +55,10 @@ pub(crate) fn run() -> Result<()> {
         .join(PROFILE)
         .join(format!("{OUT_NAME}.wasm"));
 
-    let pkg = layout::pkg_dir();
+    // Assemble in a staging directory and swap it in at the end, so a server already serving
+    // pkg/ (a running demo, an e2e run) never sees a half-written build.
+    let final_pkg = layout::pkg_dir();
+    let pkg = layout::target_dir().join("pkg-staging");
     if pkg.exists() {
         fs::remove_dir_all(&pkg).with_context(|| format!("clearing {}", pkg.display()))?;
     }
@@ -99,8 +102,28 @@ pub(crate) fn run() -> Result<()> {
         }
     }
     precompress(&pkg)?;
-    println!("==> widget built into {}", pkg.display());
+    swap_in(&pkg, &final_pkg)?;
+    println!("==> widget built into {}", final_pkg.display());
     Ok(())
+}
+
+/// Replaces `to` with the directory `from` (same filesystem when the target dir is inside the
+/// repository; otherwise falls back to copying).
+fn swap_in(from: &Path, to: &Path) -> Result<()> {
+    if to.exists() {
+        fs::remove_dir_all(to).with_context(|| format!("clearing {}", to.display()))?;
+    }
+    if fs::rename(from, to).is_ok() {
+        return Ok(());
+    }
+    fs::create_dir_all(to).with_context(|| format!("creating {}", to.display()))?;
+    for entry in fs::read_dir(from).with_context(|| format!("reading {}", from.display()))? {
+        let path = entry?.path();
+        if let Some(name) = path.file_name() {
+            copy(&path, &to.join(name))?;
+        }
+    }
+    fs::remove_dir_all(from).with_context(|| format!("clearing {}", from.display()))
 }
 
 /// Writes `x.br` and `x.gz` beside every file in pkg/, so the server sends the smallest

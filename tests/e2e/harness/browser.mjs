@@ -40,7 +40,9 @@ export async function newPage(browser, viewport = DESKTOP, contextOptions = {}) 
   const page = await context.newPage();
   const errors = [];
   page.on("console", (msg) => {
-    if (msg.type() === "error") errors.push(`console: ${msg.text()}`);
+    if (msg.type() !== "error") return;
+    const where = msg.location()?.url;
+    errors.push(`console: ${msg.text()}${where ? ` (${where})` : ""}`);
   });
   page.on("pageerror", (err) => errors.push(`pageerror: ${err.message}`));
   page.errors = () => errors.slice();
