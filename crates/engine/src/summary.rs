@@ -43,11 +43,16 @@ pub fn summarize(bundle: &HandoffV1) -> String {
         .collect();
     match (typed.first(), typed.last()) {
         (Some(first), Some(last)) => {
-            let _ = write!(out, " The customer wrote: “{}”", quote(&first.text));
+            let mut said = quote(&first.text);
+            let _ = write!(out, " The customer wrote: “{said}”");
             if typed.len() > 1 && last.text != first.text {
-                let _ = write!(out, " and last: “{}”", quote(&last.text));
+                said = quote(&last.text);
+                let _ = write!(out, " and last: “{said}”");
             }
-            out.push('.');
+            // “…refunded.” needs no second full stop after the quote.
+            if !said.ends_with(['.', '!', '?', '…']) {
+                out.push('.');
+            }
         }
         _ => out.push_str(" The customer did not type a message."),
     }
@@ -79,7 +84,7 @@ pub fn summarize(bundle: &HandoffV1) -> String {
             };
             let _ = write!(out, "{what} ({how}");
             if let Some(c) = a.confidence {
-                let _ = write!(out, ", confidence {c:.2}");
+                let _ = write!(out, ", confidence {}", fixed2(f64::from(c)));
             }
             out.push(')');
         }
@@ -104,7 +109,7 @@ pub fn summarize(bundle: &HandoffV1) -> String {
     }
 
     if let Some(a) = &bundle.amount {
-        let _ = write!(out, " Amount at stake: {:.2}", a.value);
+        let _ = write!(out, " Amount at stake: {}", fixed2(a.value));
         if let Some(c) = &a.currency {
             let _ = write!(out, " {c}");
         }
@@ -118,7 +123,11 @@ pub fn summarize(bundle: &HandoffV1) -> String {
         .filter(|&m| m <= -0.3)
     {
         let mood = if min <= -0.7 { "angry" } else { "annoyed" };
-        let _ = write!(out, " The customer sounds {mood} (sentiment {min:.2}).");
+        let _ = write!(
+            out,
+            " The customer sounds {mood} (sentiment {}).",
+            fixed2(f64::from(min))
+        );
     }
     let _ = write!(
         out,
@@ -143,7 +152,10 @@ fn because(r: &Reason, bundle: &HandoffV1) -> String {
             "the customer restated the same problem after the bot's answers".to_owned()
         }
         Trigger::LowConfidence => match r.evidence.score {
-            Some(s) => format!("the bot's answer was too uncertain to show (confidence {s:.2})"),
+            Some(s) => format!(
+                "the bot's answer was too uncertain to show (confidence {})",
+                fixed2(f64::from(s))
+            ),
             None => "the bot's answer was not grounded in the knowledge base".to_owned(),
         },
         Trigger::Frustration => "the customer is frustrated".to_owned(),
@@ -159,6 +171,17 @@ fn priority_word(p: crate::route::Priority) -> &'static str {
         crate::route::Priority::High => "high priority",
         crate::route::Priority::Urgent => "urgent",
     }
+}
+
+/// `v` with two decimals, rounded half away from zero. Written by hand because `{:.2}` pulls
+/// core's exact float formatting (several KB) into the widget's wasm.
+fn fixed2(v: f64) -> String {
+    if !v.is_finite() {
+        return "?".to_owned();
+    }
+    let cents = (v.abs() * 100.0 + 0.5).floor() as u64;
+    let sign = if v < 0.0 && cents > 0 { "-" } else { "" };
+    format!("{sign}{}.{:02}", cents / 100, cents % 100)
 }
 
 /// A customer message on one line, cut to `QUOTE_CHARS` with an ellipsis.
@@ -203,6 +226,16 @@ fn truncate(mut s: String, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn two_decimals_without_float_formatting() {
+        assert_eq!(fixed2(0.41), "0.41");
+        assert_eq!(fixed2(f64::from(0.41f32)), "0.41");
+        assert_eq!(fixed2(1240.0), "1240.00");
+        assert_eq!(fixed2(-0.755), "-0.76");
+        assert_eq!(fixed2(-0.001), "0.00");
+        assert_eq!(fixed2(89.9), "89.90");
+    }
 
     #[test]
     fn quotes_are_one_line_and_bounded() {

@@ -60,7 +60,7 @@ pub fn demo_steps() -> Vec<Step> {
         Step::Feedback(31_000, Feedback::NotHelpful),
         Step::Customer(
             40_000,
-            "It's not a hold, both charges posted a week ago. I want the second $89.90 refunded to my IBAN DE89 3704 0044 0532 0130 00.",
+            "It's not a hold, both charges posted a week ago. I want the second $89.90 refunded.",
         ),
         Step::Bot(
             41_000,
