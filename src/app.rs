@@ -49,6 +49,8 @@ pub(crate) struct Ctl {
     pub(crate) greeting: RwSignal<String>,
     /// UI language.
     pub(crate) locale: Locale,
+    /// The panel was open before a reload: reopen it without stealing focus from the page.
+    pub(crate) reopened: bool,
     svc: StoredValue<Rc<Services>, LocalStorage>,
 }
 
@@ -120,11 +122,11 @@ impl Ctl {
             (None, None) => (Rc::new(kb.clone()), Some(kb)),
         };
         let strings = cfg.locale.strings();
+        let reopened = storage::load(&storage::key(&cfg.site, "open")).as_deref() == Some("1");
         let ctl = Ctl {
             session: RwSignal::new_local(session),
-            open: RwSignal::new(
-                storage::load(&storage::key(&cfg.site, "open")).as_deref() == Some("1"),
-            ),
+            open: RwSignal::new(reopened),
+            reopened,
             busy: RwSignal::new(false),
             title: RwSignal::new(strings.title.to_owned()),
             greeting: RwSignal::new(
@@ -196,6 +198,15 @@ impl Ctl {
                 kb.load().await;
             });
         }
+        // The engine builds its lexicons on first use; do that now, off the click path, so the
+        // customer's first Enter pays only for the decision itself.
+        set_timeout(
+            || {
+                let mut warm = baton_engine::Conversation::new(Policy::default());
+                let _ = warm.customer_message(Millis(0), "hello, where is my order?");
+            },
+            std::time::Duration::from_millis(0),
+        );
         if let Some(token) = self
             .session
             .with_untracked(|s| s.handoff().token().map(str::to_owned))
@@ -590,6 +601,15 @@ pub(crate) fn App(ctl: Ctl) -> impl IntoView {
     let on_key = move |ev: leptos::ev::KeyboardEvent| {
         if ev.key() == "Escape" && ctl.open.get_untracked() {
             ctl.set_open(false);
+            // Back to the launcher, so a keyboard user is not dropped at the top of the page.
+            let launcher = ev
+                .current_target()
+                .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok())
+                .and_then(|el| el.query_selector("button.launcher").ok().flatten())
+                .and_then(|b| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(b).ok());
+            if let Some(b) = launcher {
+                let _ = b.focus();
+            }
         }
     };
     view! {

@@ -50,7 +50,7 @@
   host.style.display = "none";
   link.rel = "stylesheet";
   link.href = base + "baton.css";
-  link.onload = function () { host.style.display = ""; perf && perf.mark && perf.mark("baton:launcher"); };
+  link.onload = link.onerror = function () { host.style.display = ""; perf && perf.mark && perf.mark("baton:launcher"); };
   btn.type = "button";
   btn.className = "launcher" + (attrs.position == "left" ? " left" : "");
   btn.setAttribute("aria-label", labels[lang] || labels.en);

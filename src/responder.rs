@@ -294,7 +294,11 @@ fn stem(w: &str) -> String {
             }
         }
     }
-    w.to_owned()
+    // "arrive" meets "arrived" → "arriv"
+    match w.strip_suffix('e') {
+        Some(base) if base.chars().count() >= 4 => base.to_owned(),
+        _ => w.to_owned(),
+    }
 }
 
 /// Function words that say nothing about the topic (English, the KB language of the demo).
@@ -307,7 +311,8 @@ const STOP: &[&str] = &[
     "your", "i", "im", "want", "need", "know", "tell", "long", "take", "takes", "much", "many",
     "soon", "way", "like", "just", "still", "also", "some", "make", "should", "doing", "done",
     "going", "go", "come", "see", "able", "here", "yet", "ever", "really", "very", "more", "most",
-    "ok", "okay", "not", "no", "yes", "hey", "thanks", "thank",
+    "ok", "okay", "not", "no", "yes", "hey", "thanks", "thank", "hasn", "haven", "isn", "doesn",
+    "didn", "don", "wasn", "won", "couldn", "shouldn", "wouldn", "aren", "weren", "ve", "ll", "re",
 ];
 
 /// Greetings and thanks need no facts; anything else goes to the KB.
@@ -521,6 +526,8 @@ mod tests {
     fn tokens_fold_stem_and_drop_stop_words() {
         assert_eq!(tokens("Where are my Refunds? Café!"), ["refund", "cafe"]);
         assert_eq!(stem("deliveries"), "delivery");
+        assert_eq!(stem("shipping"), stem("ship"));
+        assert_eq!(stem("arrived"), stem("arrive"));
     }
 
     #[test]

@@ -65,6 +65,19 @@ pub struct Message {
     pub body: Body,
 }
 
+impl Message {
+    /// Changes whenever what the line shows changes (feedback given, delivery confirmed), so a
+    /// keyed list re-renders exactly those lines.
+    pub fn version(&self) -> (u32, bool, bool) {
+        match &self.body {
+            Body::Text {
+                feedback, pending, ..
+            } => (self.id, feedback.is_some(), *pending),
+            Body::Notice(_) => (self.id, false, false),
+        }
+    }
+}
+
 /// Where the handoff stands, as honestly as the widget knows it.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "state")]

@@ -13,9 +13,11 @@ pub(crate) fn Composer() -> impl IntoView {
     let s = ctl.strings();
     let (text, set_text) = signal(String::new());
     let input: NodeRef<Input> = NodeRef::new();
-    // Focus the input whenever the panel opens (keyboard users land where they type).
-    Effect::new(move |_| {
-        if ctl.open.get() {
+    // Focus the input whenever the customer opens the panel (keyboard users land where they
+    // type) — but not when it merely reopens after a reload, which would steal the page's focus.
+    Effect::new(move |prev: Option<bool>| {
+        let open = ctl.open.get();
+        if open && (prev.is_some() || !ctl.reopened) {
             request_animation_frame(move || {
                 if let Some(el) = input.get_untracked() {
                     let _ = el.focus();
@@ -23,6 +25,7 @@ pub(crate) fn Composer() -> impl IntoView {
                 }
             });
         }
+        open
     });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();

@@ -26,7 +26,7 @@ pub(crate) fn MessageList() -> impl IntoView {
             <p class="msg bot greeting">{move || ctl.greeting.get()}</p>
             <For
                 each=move || ctl.session.with(|s| s.messages().to_vec())
-                key=|m: &Message| (m.id, format!("{:?}", m.body))
+                key=Message::version
                 children=move |m| line(m)
             />
             <Show when=move || ctl.busy.get()>
