@@ -145,8 +145,11 @@ fn combine(pieces: &[u32]) -> f64 {
 /// Every amount in the message, in text order.
 pub(crate) fn amounts(a: &Analysis<'_>) -> Vec<Amount> {
     let nw = NumberWords::builtin();
-    let chars: Vec<char> = a.text.chars().collect();
     let mut out = Vec::new();
+    if !a.tokens.iter().any(|t| t.numeric || t.tags & C::Currency.bit() != 0) {
+        return out;
+    }
+    let chars: Vec<char> = a.text.chars().collect();
     digit_amounts(a, nw, &chars, &mut out);
     word_amounts(a, nw, &chars, &mut out);
     out.sort_by_key(|m| m.span.start);
@@ -341,49 +344,50 @@ fn digit_amounts(a: &Analysis<'_>, nw: &NumberWords, chars: &[char], out: &mut V
 }
 
 fn word_amounts(a: &Analysis<'_>, nw: &NumberWords, chars: &[char], out: &mut Vec<Amount>) {
-    let n = a.tokens.len();
-    let mut i = 0;
+    // Number words count only right before a currency word ("doscientos euros") or right
+    // after a symbol ("$ two hundred" is rare enough to ignore): walk back from each
+    // currency word over the tokens that read as number words.
     let mut pieces = Vec::new();
-    while i < n {
-        pieces.clear();
-        let mut j = i;
-        while j < n && !a.tokens[j].numeric {
-            let w = a.norm(j);
-            let before = pieces.len();
-            if matches!(w, "and" | "y" | "et" | "e" | "und" | "en") && !pieces.is_empty() {
-                j += 1;
-                continue;
-            }
-            if !nw.split(w, &mut pieces) {
-                pieces.truncate(before);
-                break;
-            }
-            j += 1;
-        }
-        if pieces.is_empty() || j == i {
-            i += 1;
+    for c in 0..a.tokens.len() {
+        if !a.has(c, C::Currency) || c == 0 {
             continue;
         }
-        // Trailing connectors are not part of the number.
-        let mut last = j - 1;
-        while last > i && matches!(a.norm(last), "and" | "y" | "et" | "e" | "und" | "en") {
-            last -= 1;
+        let mut first = c;
+        while first > 0 && !a.tokens[first - 1].numeric {
+            let w = a.norm(first - 1);
+            let connector = matches!(w, "and" | "y" | "et" | "e" | "und" | "en");
+            pieces.clear();
+            if !connector && !nw.split(w, &mut pieces) {
+                break;
+            }
+            first -= 1;
         }
-        let start = a.tokens[i].start as usize;
-        let end = a.tokens[last].end as usize;
-        let currency = currency_near(nw, chars, start, end);
+        // Leading connectors are not part of the number.
+        while first < c && matches!(a.norm(first), "and" | "y" | "et" | "e" | "und" | "en") {
+            first += 1;
+        }
+        if first == c {
+            continue;
+        }
+        pieces.clear();
+        for k in first..c {
+            let w = a.norm(k);
+            if !matches!(w, "and" | "y" | "et" | "e" | "und" | "en") {
+                nw.split(w, &mut pieces);
+            }
+        }
         let value = combine(&pieces);
-        if let (Some(c), true) = (currency, value > 0.0) {
+        let (start, end) = (a.tokens[first].start as usize, a.tokens[c - 1].end as usize);
+        if value > 0.0 {
             out.push(Amount {
                 value,
-                currency: Some(c),
+                currency: currency_near(nw, chars, start, end),
                 span: Span {
                     start: start as u32,
                     end: end as u32,
                 },
             });
         }
-        i = j.max(i + 1);
     }
 }
 

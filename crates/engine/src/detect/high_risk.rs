@@ -38,9 +38,10 @@ pub(crate) fn detect(a: &Analysis<'_>, turn: u32, threshold: f64) -> Option<Reas
 
 /// The first rule that fires, strongest first.
 pub(crate) fn find(a: &Analysis<'_>, threshold: f64) -> Option<Hit> {
+    let amounts = amount::amounts(a);
     legal(a)
-        .or_else(|| fraud(a))
-        .or_else(|| refund(a, threshold))
+        .or_else(|| fraud(a, &amounts))
+        .or_else(|| refund(a, &amounts, threshold))
         .or_else(|| cancel(a))
         .or_else(|| close(a))
         .or_else(|| change(a))
@@ -77,7 +78,7 @@ fn legal(a: &Analysis<'_>) -> Option<Hit> {
     Some(hit("high_risk.legal", i, i))
 }
 
-fn fraud(a: &Analysis<'_>) -> Option<Hit> {
+fn fraud(a: &Analysis<'_>, amounts: &[amount::Amount]) -> Option<Hit> {
     let n = a.tokens.len();
     // Reporting fraud is high risk even as a how-to ("how do I report a fraudulent
     // charge?"); only a hypothetical ("what if my card is stolen?") is not.
@@ -98,7 +99,7 @@ fn fraud(a: &Analysis<'_>) -> Option<Hit> {
         }
     }
     // "a charge I don't recognise", "que je ne reconnais pas", "nie gemacht", "I never ordered".
-    let money = a.any(C::Charge) || a.any(C::Account) || !amount::amounts(a).is_empty();
+    let money = a.any(C::Charge) || a.any(C::Account) || !amounts.is_empty();
     for i in 0..n {
         if a.tokens[i].tags & mask(&[C::Recognise, C::Purchase]) != 0 && money && !framed_as_question(a, i, 0) {
             let (from, _) = a.clause_range(i);
@@ -122,8 +123,7 @@ fn fraud(a: &Analysis<'_>) -> Option<Hit> {
     None
 }
 
-fn refund(a: &Analysis<'_>, threshold: f64) -> Option<Hit> {
-    let amounts = amount::amounts(a);
+fn refund(a: &Analysis<'_>, amounts: &[amount::Amount], threshold: f64) -> Option<Hit> {
     // A status word ("where is my refund?") makes it a question unless the customer also
     // asks for it ("I want my refund, still waiting").
     let status_q = |i: usize| {

@@ -252,6 +252,9 @@ struct Node {
     edge_len: u32,
     exact: u128,
     prefix: u128,
+    /// Phrases headed by the word ending here: `phrases[phrase_start..phrase_end]`.
+    phrase_start: u32,
+    phrase_end: u32,
 }
 
 #[derive(Clone, Debug)]
@@ -273,7 +276,9 @@ pub(crate) struct Lexicon {
     nodes: Vec<Node>,
     edges: Vec<(u8, u32)>,
     phrases: Vec<Phrase>,
-    fuzzy: Vec<FuzzyWord>,
+    /// Typo candidates bucketed by length (up to 31) and first letter: a typo rarely hits
+    /// the first letter, and the buckets keep the scan to a handful of words.
+    fuzzy: Vec<Vec<FuzzyWord>>,
     suffixes: Vec<(Box<str>, u128)>,
 }
 
@@ -338,16 +343,22 @@ impl Lexicon {
             }
         }
         phrases.sort_by(|a, b| a.words.cmp(&b.words));
-        let fuzzy = words
-            .into_iter()
-            .filter(|(w, tags)| tags & (FUZZY | SWAP_ONLY) != 0 && w.len() >= 5 && w.is_ascii())
-            .map(|(w, tags)| FuzzyWord {
-                letters: letter_set(w.as_bytes()),
-                word: w.into_bytes().into_boxed_slice(),
-                tags: tags & (FUZZY | SWAP_ONLY),
-            })
-            .collect();
-        // Flatten the build trie breadth-first into contiguous edge lists.
+        let mut fuzzy: Vec<Vec<FuzzyWord>> = vec![Vec::new(); 32 * 26];
+        for (w, tags) in words {
+            let first = w.as_bytes()[0];
+            if tags & (FUZZY | SWAP_ONLY) != 0
+                && (5..32).contains(&w.len())
+                && first.is_ascii_lowercase()
+                && w.is_ascii()
+            {
+                fuzzy[bucket(w.len(), first)].push(FuzzyWord {
+                    letters: letter_set(w.as_bytes()),
+                    word: w.into_bytes().into_boxed_slice(),
+                    tags: tags & (FUZZY | SWAP_ONLY),
+                });
+            }
+        }
+        // Flatten the build trie into contiguous edge lists.
         let mut nodes = vec![Node::default(); build.len()];
         let mut edges = Vec::new();
         for (i, b) in build.iter().enumerate() {
@@ -356,8 +367,21 @@ impl Lexicon {
                 edge_len: b.children.len() as u32,
                 exact: b.exact,
                 prefix: b.prefix,
+                phrase_start: 0,
+                phrase_end: 0,
             };
             edges.extend(b.children.iter().map(|(&k, &v)| (k, v as u32)));
+        }
+        // Point each phrase head's node at its run of phrases.
+        let mut k = 0;
+        while k < phrases.len() {
+            let head = &phrases[k].words[0];
+            let end = k + phrases[k..].iter().take_while(|p| &p.words[0] == head).count();
+            if let Some(node) = walk(&nodes, &edges, head) {
+                nodes[node].phrase_start = k as u32;
+                nodes[node].phrase_end = end as u32;
+            }
+            k = end;
         }
         Ok(Lexicon {
             nodes,
@@ -391,9 +415,14 @@ impl Lexicon {
         if word.len() < 7 {
             return 0;
         }
+        let last = word.as_bytes()[word.len() - 1];
         self.suffixes
             .iter()
-            .filter(|(tail, _)| word.len() > tail.len() && word.ends_with(&**tail))
+            .filter(|(tail, _)| {
+                tail.as_bytes().last() == Some(&last)
+                    && word.len() > tail.len()
+                    && word.ends_with(&**tail)
+            })
             .fold(0, |acc, (_, bit)| acc | bit)
     }
 
@@ -402,10 +431,14 @@ impl Lexicon {
         if w.len() < 5 || !word.is_ascii() {
             return 0;
         }
+        if w.len() >= 31 || !w[0].is_ascii_lowercase() || self.fuzzy.is_empty() {
+            return 0;
+        }
         let set = letter_set(w);
         let mut tags = 0;
-        for f in &self.fuzzy {
-            if f.word.len().abs_diff(w.len()) > 1 || (f.letters ^ set).count_ones() > 2 {
+        let near = (w.len() - 1..=w.len() + 1).flat_map(|len| &self.fuzzy[bucket(len, w[0])]);
+        for f in near {
+            if (f.letters ^ set).count_ones() > 2 {
                 continue;
             }
             // Five-letter words only tolerate a swap or an extra letter: one substituted
@@ -437,17 +470,21 @@ impl Lexicon {
             }
             a.tokens[i].tags = tags;
         }
+        let mut add: Vec<(usize, u128)> = Vec::new();
         for i in 0..a.tokens.len() {
             if a.tokens[i].tags & PHRASE_HEAD == 0 {
                 continue;
             }
-            let head = a.norm(i);
-            let from = self.phrases.partition_point(|p| &*p.words[0] < head);
-            let mut add: Vec<(usize, u128)> = Vec::new();
-            for p in self.phrases[from..]
-                .iter()
-                .take_while(|p| &*p.words[0] == head)
-            {
+            let Some(node) = walk(&self.nodes, &self.edges, a.norm(i)).and_then(|n| self.nodes.get(n))
+            else {
+                continue;
+            };
+            let run = self
+                .phrases
+                .get(node.phrase_start as usize..node.phrase_end as usize)
+                .unwrap_or(&[]);
+            add.clear();
+            for p in run {
                 let n = p.words.len();
                 if i + n > a.tokens.len() {
                     continue;
@@ -463,7 +500,7 @@ impl Lexicon {
                     add.push((n, p.tags));
                 }
             }
-            for (n, tags) in add {
+            for &(n, tags) in &add {
                 for t in &mut a.tokens[i..i + n] {
                     t.tags |= tags;
                 }
@@ -473,6 +510,17 @@ impl Lexicon {
             t.tags &= !PHRASE_HEAD;
         }
     }
+}
+
+/// The trie node reached by reading all of `word`, if any.
+fn walk(nodes: &[Node], edges: &[(u8, u32)], word: &str) -> Option<usize> {
+    let mut node = 0usize;
+    for &b in word.as_bytes() {
+        let n = nodes.get(node)?;
+        let e = edges.get(n.edge_start as usize..(n.edge_start + n.edge_len) as usize)?;
+        node = e[e.binary_search_by_key(&b, |e| e.0).ok()?].1 as usize;
+    }
+    Some(node)
 }
 
 fn insert(build: &mut Vec<BuildNode>, word: &str, bit: u128, prefix: bool) {
@@ -512,6 +560,10 @@ fn check_entry(entry: &str) -> Result<(), LexiconErrorKind> {
         return Err(LexiconErrorKind::NotFolded(entry.to_owned(), folded));
     }
     Ok(())
+}
+
+fn bucket(len: usize, first: u8) -> usize {
+    len.min(31) * 26 + usize::from(first.wrapping_sub(b'a') % 26)
 }
 
 fn letter_set(w: &[u8]) -> u32 {
