@@ -112,7 +112,7 @@ pub(crate) fn mood(a: &Analysis<'_>) -> Mood {
                 None => m.add(i, i, "frustration.repeated", 1.0),
             }
         } else if t.has(C::Leave) && !negated {
-            m.add(i, i, "frustration.threat_to_leave", 1.5);
+            m.add(i, i, "frustration.threat_to_leave", 2.0);
         } else if t.has(C::Exasp) && exasp < 2 {
             exasp += 1;
             m.add(i, i, "frustration.exasperation", 1.0);
