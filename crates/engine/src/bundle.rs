@@ -1093,6 +1093,31 @@ mod tests {
     }
 
     #[test]
+    fn a_thumbs_down_that_escalates_is_replayed() {
+        let mut conv = Conversation::new(Policy::default());
+        let _ = conv.customer_message(Millis(1000), "my parcel never arrived");
+        let _ = conv.bot_candidate(Millis(2000), answer("Orders ship in 3-5 days."));
+        let _ = conv.feedback(Millis(3000), crate::conversation::Feedback::NotHelpful);
+        let _ = conv.customer_message(
+            Millis(4000),
+            "it still has not arrived, where is my package",
+        );
+        let _ = conv.bot_candidate(Millis(5000), answer("You can track it under Orders."));
+        let d = conv.feedback(Millis(6000), crate::conversation::Feedback::NotHelpful);
+        assert!(
+            matches!(d, crate::decision::Decision::Escalate { .. }),
+            "{d:?}"
+        );
+        let b = conv.bundle(meta());
+        let last = b.transcript.last().unwrap();
+        assert_eq!(last.event, Some(CustomerEvent::NotHelpful));
+        assert_eq!(b.reasons[0].evidence.turn as usize, b.transcript.len() - 1);
+        assert_eq!(b.validate(), Ok(()));
+        let v = crate::verify::verify(&b, &Policy::default());
+        assert!(v.is_match(), "{v:#?}");
+    }
+
+    #[test]
     fn a_button_press_before_any_message_is_turn_zero() {
         let mut conv = Conversation::new(Policy::default());
         let _ = conv.button(Millis(10));

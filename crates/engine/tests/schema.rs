@@ -154,3 +154,36 @@ fn rules_from_toml_name_the_rule_and_key() {
     let syntax = RoutingRules::from_toml("[[rules]\n").unwrap_err();
     assert!(matches!(syntax, RulesError::Parse(_)), "{syntax:?}");
 }
+
+#[test]
+fn a_site_policy_with_rules_loads_from_toml_and_travels_as_json() {
+    // The server reads `[policy]` from a site's TOML config and sends it to the widget as
+    // JSON (GET /v1/sites/{site}/config); both must give the same policy.
+    let site = r#"
+        refund_threshold = 250
+        currency = "EUR"
+        confidence_threshold = 0.7
+
+        [routing.default]
+        queue = "support"
+
+        [[routing.rules]]
+        name = "vip"
+        queue = "senior"
+        priority = "high"
+        when = { tiers = ["vip"] }
+    "#;
+    let policy: baton_engine::Policy = toml::from_str(site).unwrap();
+    assert_eq!(policy.validate(), Ok(()));
+    assert_eq!(policy.routing.rules()[0].name, "vip");
+    let json = serde_json::to_string(&policy).unwrap();
+    let back: baton_engine::Policy = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, policy);
+    assert_eq!(back.config_hash(), policy.config_hash());
+
+    let bad = site.replace("tiers = [\"vip\"]", "tiers = \"vip\"");
+    let e = toml::from_str::<baton_engine::Policy>(&bad)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("routing rule `vip`: key `when.tiers`"), "{e}");
+}
