@@ -397,10 +397,17 @@ impl Conversation {
                     None => new_index(r.evidence.turn),
                 };
                 r.evidence.turn = t;
-                if let (Some(span), Some(e)) = (r.evidence.span, edits.get(t as usize)) {
+                if let (Some(span), Some(e), Some(entry)) = (
+                    r.evidence.span,
+                    edits.get(t as usize),
+                    transcript.get(t as usize),
+                ) {
+                    // Clamped too: a text cut at `MAX_TEXT_CHARS` must not leave a span past it.
+                    let len = entry.text.chars().count() as u32;
+                    let end = redact::map_pos(e, span.end, true).min(len);
                     r.evidence.span = Some(Span {
-                        start: redact::map_pos(e, span.start, false),
-                        end: redact::map_pos(e, span.end, true),
+                        start: redact::map_pos(e, span.start, false).min(end),
+                        end,
                     });
                 }
                 r
@@ -1115,6 +1122,22 @@ mod tests {
         assert_eq!(b.validate(), Ok(()));
         let v = crate::verify::verify(&b, &Policy::default());
         assert!(v.is_match(), "{v:#?}");
+    }
+
+    #[test]
+    fn an_overlong_message_is_cut_and_its_evidence_stays_inside() {
+        let mut conv = Conversation::new(Policy::default());
+        let text = format!(
+            "{} I want to talk to a human right now",
+            "blah ".repeat(900)
+        );
+        let d = conv.customer_message(Millis(1000), &text);
+        if !matches!(d, crate::decision::Decision::Escalate { .. }) {
+            let _ = conv.button(Millis(2000));
+        }
+        let b = conv.bundle(meta());
+        assert_eq!(b.transcript[0].text.chars().count(), limits::MAX_TEXT_CHARS);
+        assert_eq!(b.validate(), Ok(()));
     }
 
     #[test]
