@@ -214,7 +214,9 @@ fn shouting(a: &Analysis<'_>, m: &mut Mood) {
     } else if a.max_excl_run == 2 || a.exclaims >= 3 {
         m.add(last, last, "frustration.exclamations", 1.0);
     } else if a.max_bang_run >= 2 {
-        m.add(last, last, "frustration.exclamations", 0.5);
+        // "?!" is louder than "??".
+        let points = if a.exclaims > 0 { 1.0 } else { 0.5 };
+        m.add(last, last, "frustration.exclamations", points);
     }
 }
 

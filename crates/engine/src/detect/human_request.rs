@@ -88,6 +88,12 @@ fn who(a: &Analysis<'_>, k: usize, from: usize, to: usize) -> Option<Who> {
     if t.has(C::Person) {
         return Some(Who::Strong);
     }
+    // "anyone there who isn't a robot": someone defined against the bot.
+    let (sf, st) = a.sentence_range(k);
+    let not_bot = (sf..st).any(|b| a.has(b, C::Bot) && (b.saturating_sub(3).max(sf)..b).any(|n| a.has(n, C::Neg)));
+    if not_bot && t.has(C::Someone) {
+        return Some(Who::Strong);
+    }
     if t.has(C::Team) {
         return Some(Who::Team);
     }
@@ -189,14 +195,13 @@ fn clause(a: &Analysis<'_>, from: usize, to: usize) -> Option<Hit> {
         let hi = (w + 10).min(s_to);
         let lo = w.saturating_sub(3).max(s_from);
         let strong = (lo..hi).find(|&k| who(a, k, s_from, s_to) == Some(Who::Strong));
-        // A vague "someone" only as the direct object of wanting: "I want someone".
+        // A vague "someone" only shortly after wanting: "I want someone", "je voudrais
+        // avoir quelqu'un", "give me somebody who knows".
         let direct = || {
             if a.tokens[w].tags & mask(&[C::Want, C::Please]) == 0 {
                 return None;
             }
-            (w + 1..(w + 4).min(s_to))
-                .take_while(|&k| k == w + 1 || a.tokens[k - 1].tags & mask(&[C::Filler, C::Want, C::Please]) != 0)
-                .find(|&k| who(a, k, s_from, s_to) == Some(Who::Weak))
+            (w + 1..(w + 5).min(s_to)).find(|&k| who(a, k, s_from, s_to) == Some(Who::Weak))
         };
         if let Some(p) = strong.or_else(direct) {
             let (l, h) = (w.min(p), w.max(p));
