@@ -217,7 +217,9 @@ fn clause(a: &Analysis<'_>, from: usize, to: usize) -> Option<Hit> {
     }
     // A number to reach someone: "what's the number to call your support people".
     if let Some(p) = a.find(from, to, C::PhoneNum.bit()) {
-        let own = a.find(p.saturating_sub(3).max(from), p, C::Poss.bit()).is_some();
+        // "my number", "update the number in my profile": the customer's own number.
+        let own = a.find(p.saturating_sub(3).max(from), p, C::Poss.bit()).is_some()
+            || a.find(from, to, mask(&[C::Change, C::Reset, C::Sensitive, C::SensitiveWeak])).is_some();
         let reach = (s_from..s_to).find(|&k| {
             a.tokens[k].tags & ASK != 0
                 || matches!(who(a, k, s_from, s_to), Some(Who::Strong | Who::Team))
