@@ -28,7 +28,7 @@ Commands:
                          build, then serve the demo shop and agent console on 127.0.0.1
   test [LAYER…] [--fail-fast]
                          run every test; LAYER narrows it to some of:
-                         purity native wasm e2e size
+                         purity native postgres wasm e2e size
   bench                  criterion benches and the server load generator
   size                   bytes a visitor downloads; fails over size-budget.toml
   doctor                 which tools are present, and the command that fixes each missing one

@@ -1,7 +1,7 @@
 //! `cargo xtask test`: every test, layer by layer, then one summary naming what failed.
 //!
 //! Layers, in order: the engine's purity check; native `cargo test` (engine, server, widget
-//! logic, xtask); wasm-bindgen-test of the widget in headless Chromium; end-to-end specs
+//! logic, xtask); the server's integration suite once more on Postgres; wasm-bindgen-test of the widget in headless Chromium; end-to-end specs
 //! (playwright-core) against the real `baton serve` and the built widget; the size budget.
 //! A failing layer does not stop the next (unless `--fail-fast`), so one run shows every
 //! broken layer.
@@ -24,6 +24,8 @@ pub(crate) enum Layer {
     Purity,
     /// `cargo test --workspace` on the host.
     Native,
+    /// The server's integration suite again, on a throwaway Postgres instead of SQLite.
+    Postgres,
     /// wasm-bindgen-test suites of the widget, in headless Chromium.
     Wasm,
     /// Browser specs in tests/e2e/ against `baton serve`.
@@ -33,9 +35,10 @@ pub(crate) enum Layer {
 }
 
 impl Layer {
-    const ALL: [Layer; 5] = [
+    const ALL: [Layer; 6] = [
         Layer::Purity,
         Layer::Native,
+        Layer::Postgres,
         Layer::Wasm,
         Layer::E2e,
         Layer::Size,
@@ -45,6 +48,7 @@ impl Layer {
         match self {
             Layer::Purity => "purity",
             Layer::Native => "native",
+            Layer::Postgres => "postgres",
             Layer::Wasm => "wasm",
             Layer::E2e => "e2e",
             Layer::Size => "size",
@@ -55,6 +59,7 @@ impl Layer {
         match self {
             Layer::Purity => "engine purity (deps + source)",
             Layer::Native => "cargo test --workspace",
+            Layer::Postgres => "server suite on Postgres",
             Layer::Wasm => "wasm-bindgen-test in Chromium",
             Layer::E2e => "end-to-end (tests/e2e)",
             Layer::Size => "size budget",
@@ -103,6 +108,7 @@ pub(crate) fn run(opts: Options) -> Result<ExitCode> {
         let outcome = match layer {
             Layer::Purity => purity::run(),
             Layer::Native => native(),
+            Layer::Postgres => postgres(),
             Layer::Wasm => wasm(),
             Layer::E2e => e2e(),
             Layer::Size => size_budget(),
@@ -123,11 +129,11 @@ pub(crate) fn run(opts: Options) -> Result<ExitCode> {
         }
     }
     let failures: Vec<_> = results.iter().filter(|r| r.2.is_some()).collect();
+    println!("  took {}", cmd::elapsed(started));
     println!(
-        "  {} layers passed, {} failed, in {}",
+        "layers: {} passed, {} failed",
         results.len() - failures.len(),
-        failures.len(),
-        cmd::elapsed(started)
+        failures.len()
     );
     if failures.is_empty() {
         return Ok(ExitCode::SUCCESS);
@@ -145,6 +151,16 @@ pub(crate) fn run(opts: Options) -> Result<ExitCode> {
 fn native() -> Result<()> {
     Cmd::cargo("native tests (cargo test --workspace)")
         .args(["test", "--workspace"])
+        .run()
+}
+
+/// `BATON_TEST_DB=postgres` makes the server's `it` suite start a throwaway cluster
+/// (`crates/server/tests/it/pg.rs`) and run every test against it.
+fn postgres() -> Result<()> {
+    toolchain::ensure_postgres()?;
+    Cmd::cargo("server integration suite on Postgres")
+        .args(["test", "--workspace", "--test", "it"])
+        .env("BATON_TEST_DB", "postgres")
         .run()
 }
 

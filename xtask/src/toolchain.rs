@@ -177,6 +177,16 @@ pub(crate) fn apt_install(packages: &[&str]) -> Result<()> {
         .run()
 }
 
+pub(crate) fn ensure_postgres() -> Result<()> {
+    if postgres_bin_dir().is_some() {
+        return Ok(());
+    }
+    if !cmd::is_root() {
+        bail!("PostgreSQL server binaries are missing: run `sudo apt-get update && sudo apt-get install -y postgresql`");
+    }
+    apt_install(&["postgresql"])
+}
+
 /// The newest PostgreSQL server binaries directory under /usr/lib/postgresql, if any.
 pub(crate) fn postgres_bin_dir() -> Option<PathBuf> {
     let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
