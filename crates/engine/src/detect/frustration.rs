@@ -105,6 +105,9 @@ pub(crate) fn mood(a: &Analysis<'_>) -> Mood {
             m.add(i, i, "frustration.anger", 2.0);
         } else if t.has(C::Despair) {
             m.add(i, i, "frustration.despair", 2.0);
+        } else if (t.has(C::Cardinal) || t.numeric) && a.has(i + 1, C::Times) {
+            // "three times", "trois fois", "5 Mal": the customer is counting attempts.
+            m.add(i, i + 1, "frustration.repeated", 1.5);
         } else if t.has(C::Ordinal) {
             let times = (i + 1..(i + 4).min(n)).find(|&k| a.has(k, C::Times));
             match times {
@@ -195,6 +198,11 @@ fn shouting(a: &Analysis<'_>, m: &mut Mood) {
                         != 0))
     };
     let caps = a.tokens.iter().filter(|t| loud(t)).count();
+    // A shouted cue word ("SERIOUSLY", "USELESS", "NOW") counts on top of the word itself.
+    let cue = mask(&[C::Exasp, C::Insult, C::Anger, C::Urgent, C::Again, C::Swear]);
+    if let Some(k) = a.tokens.iter().position(|t| t.caps && t.end - t.start >= 3 && t.tags & cue != 0) {
+        m.add(k, k, "frustration.shouting", 1.0);
+    }
     let first = a.tokens.iter().position(loud).unwrap_or(0);
     let ratio = if a.letters >= 12 {
         a.upper as f32 / a.letters as f32

@@ -99,11 +99,11 @@ fn fraud(a: &Analysis<'_>, amounts: &[amount::Amount]) -> Option<Hit> {
         }
     }
     // "a charge I don't recognise", "que je ne reconnais pas", "nie gemacht", "I never ordered".
-    let money = a.any(C::Charge) || a.any(C::Account) || !amounts.is_empty();
+    let money = a.any(C::Charge) || a.any(C::Account) || a.any(C::Money) || !amounts.is_empty();
     for i in 0..n {
         if a.tokens[i].tags & mask(&[C::Recognise, C::Purchase]) != 0 && money && !framed_as_question(a, i, 0) {
             let (from, _) = a.clause_range(i);
-            if let Some(neg) = a.rfind(i.saturating_sub(3).max(from), i, C::Neg.bit()) {
+            if let Some(neg) = a.rfind(i.saturating_sub(5).max(from), i, C::Neg.bit()) {
                 return Some(hit("high_risk.unrecognised_charge", neg, i));
             }
         }
@@ -169,13 +169,16 @@ fn cancel(a: &Analysis<'_>) -> Option<Hit> {
             continue;
         }
         let (from, to) = a.clause_range(i);
-        let lo = i.saturating_sub(3).max(from);
+        // German and Dutch put the verb last ("mein Abo zum Monatsende kündigen").
+        let lo = i.saturating_sub(8).max(from);
         let hi = (i + 7).min(to);
-        if a.find(lo, hi, C::Newsletter.bit()).is_some() {
-            continue;
-        }
-        if let Some(o) = a.find(lo, hi, mask(&[C::Contract, C::Account])) {
-            return Some(hit("high_risk.cancellation", i, o));
+        let nearest = |m: u128| (lo..hi).filter(|&k| a.tokens[k].tags & m != 0).min_by_key(|&k| k.abs_diff(i));
+        let harmless = nearest(C::Newsletter.bit());
+        match (nearest(mask(&[C::Contract, C::Account])), harmless) {
+            (Some(o), Some(h)) if h.abs_diff(i) < o.abs_diff(i) => continue,
+            (Some(o), _) => return Some(hit("high_risk.cancellation", i, o)),
+            (None, Some(_)) => continue,
+            (None, None) => {}
         }
         if a.has(i, C::CancelPast) && a.find(from, to, mask(&[C::Want, C::Please, C::Modal])).is_none() {
             // "my flight was cancelled" reports; "I need my order cancelled" asks.

@@ -171,8 +171,9 @@ fn clause(a: &Analysis<'_>, from: usize, to: usize) -> Option<Hit> {
         }
         let lo = i.saturating_sub(8).max(s_from);
         let hi = (i + 9).min(s_to);
+        // Never the asking word itself ("atendente" is both a person and "to attend").
         let person = (lo..hi)
-            .filter(|&k| who(a, k, s_from, s_to).is_some())
+            .filter(|&k| k != i && who(a, k, s_from, s_to).is_some())
             .min_by_key(|&k| k.abs_diff(i));
         if let Some(p) = person {
             let (l, h) = (i.min(p), i.max(p));

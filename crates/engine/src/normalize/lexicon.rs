@@ -184,6 +184,8 @@ concepts! {
     Suspicious = "suspicious",
     /// Cancelled (participle): counts only when asked for ("I need it cancelled").
     CancelPast = "cancel_past",
+    /// Small cardinal numbers, for "three times", "trois fois", "drei Mal".
+    Cardinal = "cardinal",
 }
 
 /// Set on a word that starts at least one phrase entry (internal).

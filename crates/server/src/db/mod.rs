@@ -3,9 +3,10 @@
 //! Every query is written once, in SQL both engines accept: `$1`-style bind parameters
 //! (SQLite reads `$N` as numbered parameters), `INSERT … ON CONFLICT … DO NOTHING/UPDATE`,
 //! `RETURNING`, integers as `BIGINT` (times are Unix milliseconds, flags 0/1) and JSON as
-//! `TEXT`. Queries run through `sqlx::Any`, so adding Postgres means adding its migrations
-//! (`migrations/postgres`, kept in step with `migrations/sqlite`) and the `postgres` driver —
-//! no query changes. Where the engines must differ (claiming work with `FOR UPDATE SKIP
+//! `TEXT`; sums are `CAST(… AS BIGINT)` (Postgres sums integers as `NUMERIC`, which `Any`
+//! cannot decode). Queries run through `sqlx::Any`, so Postgres needs only its own
+//! migrations (`migrations/postgres`, kept in step with `migrations/sqlite` by
+//! `tests/it/schema.rs`). Where the engines must differ (claiming work with `FOR UPDATE SKIP
 //! LOCKED`), branch on `Db::backend()`.
 //!
 //! SQLite allows one writer at a time; letting several pooled connections race for the lock
@@ -46,9 +47,6 @@ pub enum DbError {
     /// The URL scheme is neither `sqlite:` nor `postgres:`.
     #[error("--database: unsupported URL `{0}` (use sqlite://FILE or postgres://…)")]
     UnsupportedUrl(String),
-    /// This build has no Postgres driver yet.
-    #[error("--database: Postgres support is not built into this binary yet")]
-    PostgresUnavailable,
     /// Connecting or migrating failed.
     #[error("database: {0}")]
     Sqlx(#[from] sqlx::Error),
@@ -66,6 +64,12 @@ pub struct Db {
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// Connections per instance on Postgres. Postgres writes concurrently, so unlike SQLite there
+/// is one pool; 16 keeps a two-core machine busy without exhausting the server's default
+/// `max_connections` (100) when several instances share it.
+const PG_POOL_SIZE: u32 = 16;
 
 /// Pragmas for every SQLite connection: WAL so readers never block the writer; NORMAL sync
 /// (durable across process crashes, which is what SIGKILL tests check; a power loss may drop
@@ -110,7 +114,22 @@ impl Db {
                     backend,
                 })
             }
-            Backend::Postgres => Err(DbError::PostgresUnavailable),
+            Backend::Postgres => {
+                let options = AnyConnectOptions::from_str(url)?;
+                let pool = AnyPoolOptions::new()
+                    .max_connections(PG_POOL_SIZE)
+                    .acquire_timeout(Duration::from_secs(5))
+                    .connect_with(options)
+                    .await?;
+                // sqlx takes a Postgres advisory lock around migrations, so instances
+                // starting together on one database migrate it once.
+                POSTGRES_MIGRATIONS.run(&pool).await?;
+                Ok(Db {
+                    read: pool.clone(),
+                    write: pool,
+                    backend,
+                })
+            }
         }
     }
 
