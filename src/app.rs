@@ -621,7 +621,7 @@ pub(crate) fn App(ctl: Ctl) -> impl IntoView {
                 aria-label=move || ctl.title.get()
                 hidden=move || !ctl.open.get()
             >
-                <header class="head">
+                <div class="head">
                     <span class="avatar" aria-hidden="true">{crate::ui::icons::chat()}</span>
                     <h2>{move || ctl.title.get()}</h2>
                     <button
@@ -635,7 +635,7 @@ pub(crate) fn App(ctl: Ctl) -> impl IntoView {
                     <button type="button" class="x" aria-label=s.close_chat on:click=move |_| ctl.set_open(false)>
                         {crate::ui::icons::close()}
                     </button>
-                </header>
+                </div>
                 <MessageList/>
                 <HandoffNotice/>
                 <Csat/>

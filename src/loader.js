@@ -47,10 +47,12 @@
     link = d.createElement("link"), btn = d.createElement("button"),
     ns = "http://www.w3.org/2000/svg", svg = d.createElementNS(ns, "svg"), path = d.createElementNS(ns, "path");
   host.setAttribute("data-baton", "");
-  host.style.display = "none";
+  // Inline !important beats the host page's !important rules: nothing inherits into the widget.
+  host.style.setProperty("all", "initial", "important");
+  host.style.setProperty("display", "none", "important");
   link.rel = "stylesheet";
   link.href = base + "baton.css";
-  link.onload = link.onerror = function () { host.style.display = ""; perf && perf.mark && perf.mark("baton:launcher"); };
+  link.onload = link.onerror = function () { host.style.removeProperty("display"); perf && perf.mark && perf.mark("baton:launcher"); };
   btn.type = "button";
   btn.className = "launcher" + (attrs.position == "left" ? " left" : "");
   btn.setAttribute("aria-label", labels[lang] || labels.en);

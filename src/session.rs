@@ -32,7 +32,7 @@ pub enum Notice {
 
 /// What a line of the transcript shows.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "type")]
+#[serde(rename_all = "snake_case")]
 pub enum Body {
     /// Words from the customer, the bot or an agent.
     Text {
@@ -80,7 +80,7 @@ impl Message {
 
 /// Where the handoff stands, as honestly as the widget knows it.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "state")]
+#[serde(rename_all = "snake_case")]
 pub enum Handoff {
     /// The bot is answering.
     #[default]
@@ -139,7 +139,7 @@ pub enum Outcome {
 
 /// One input to the engine, logged so a reload can replay the conversation exactly.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "event")]
+#[serde(rename_all = "snake_case")]
 enum Event {
     Customer { at: Millis, text: String },
     Candidate { at: Millis, candidate: Candidate },

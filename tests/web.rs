@@ -14,7 +14,9 @@ use baton_widget::{mount_with, AnswerFuture, Question, Responder};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
-use web_sys::{HtmlElement, HtmlFormElement, HtmlInputElement, ShadowRoot, ShadowRootInit, ShadowRootMode};
+use web_sys::{
+    HtmlElement, HtmlFormElement, HtmlInputElement, ShadowRoot, ShadowRootInit, ShadowRootMode,
+};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -29,7 +31,9 @@ impl Responder for Scripted {
 }
 
 fn document() -> web_sys::Document {
-    web_sys::window().and_then(|w| w.document()).expect("a browser document")
+    web_sys::window()
+        .and_then(|w| w.document())
+        .expect("a browser document")
 }
 
 /// A fresh host element with an open shadow root, as the loader makes it.
@@ -39,8 +43,13 @@ fn host(site: &str) -> ShadowRoot {
     }
     let host = document().create_element("div").expect("div");
     host.set_attribute("data-test-site", site).expect("attr");
-    document().body().expect("body").append_child(&host).expect("append");
-    host.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open)).expect("shadow root")
+    document()
+        .body()
+        .expect("body")
+        .append_child(&host)
+        .expect("append");
+    host.attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))
+        .expect("shadow root")
 }
 
 fn boot(site: &str) -> String {
@@ -100,7 +109,13 @@ fn strong(text: &str) -> Rc<dyn Responder> {
 #[wasm_bindgen_test]
 async fn human_button_is_present_from_the_start_and_after_every_step() {
     let root = host("t1");
-    mount_with(root.clone(), &boot("t1"), None, Some(strong("Orders ship in 1-2 days."))).expect("mounts");
+    mount_with(
+        root.clone(),
+        &boot("t1"),
+        None,
+        Some(strong("Orders ship in 1-2 days.")),
+    )
+    .expect("mounts");
     tick(20).await;
     let visible = |root: &ShadowRoot| {
         find(root, "button.human")
@@ -110,14 +125,26 @@ async fn human_button_is_present_from_the_start_and_after_every_step() {
     assert!(visible(&root), "person button visible on open");
     send(&root, "how long does shipping take").await;
     tick(50).await;
-    assert!(html(&root).contains("Orders ship in 1-2 days."), "the strong answer is shown");
-    assert!(visible(&root), "person button still visible after an answer");
+    assert!(
+        html(&root).contains("Orders ship in 1-2 days."),
+        "the strong answer is shown"
+    );
+    assert!(
+        visible(&root),
+        "person button still visible after an answer"
+    );
 }
 
 #[wasm_bindgen_test]
 async fn withheld_answer_never_reaches_the_dom() {
     let root = host("t2");
-    mount_with(root.clone(), &boot("t2"), None, Some(weak("WEAK-GUESS-7731"))).expect("mounts");
+    mount_with(
+        root.clone(),
+        &boot("t2"),
+        None,
+        Some(weak("WEAK-GUESS-7731")),
+    )
+    .expect("mounts");
     tick(20).await;
     // Watch every mutation, so a flash of the weak answer would be caught too.
     let seen = Rc::new(std::cell::RefCell::new(String::new()));
@@ -128,7 +155,8 @@ async fn withheld_answer_never_reaches_the_dom() {
             let added = r.added_nodes();
             for i in 0..added.length() {
                 if let Some(n) = added.item(i) {
-                    log.borrow_mut().push_str(&n.text_content().unwrap_or_default());
+                    log.borrow_mut()
+                        .push_str(&n.text_content().unwrap_or_default());
                 }
             }
         }
@@ -138,13 +166,28 @@ async fn withheld_answer_never_reaches_the_dom() {
     opts.set_child_list(true);
     opts.set_subtree(true);
     opts.set_character_data(true);
-    observer.observe_with_options(&root, &opts).expect("observe");
-    send(&root, "my blender makes a grinding noise after the firmware update").await;
+    observer
+        .observe_with_options(&root, &opts)
+        .expect("observe");
+    send(
+        &root,
+        "my blender makes a grinding noise after the firmware update",
+    )
+    .await;
     tick(80).await;
     observer.disconnect();
-    assert!(!html(&root).contains("WEAK-GUESS-7731"), "withheld answer in the DOM");
-    assert!(!seen.borrow().contains("WEAK-GUESS-7731"), "withheld answer flashed in the DOM");
-    assert!(find(&root, ".status .handoff").is_some(), "a withheld answer hands over instead");
+    assert!(
+        !html(&root).contains("WEAK-GUESS-7731"),
+        "withheld answer in the DOM"
+    );
+    assert!(
+        !seen.borrow().contains("WEAK-GUESS-7731"),
+        "withheld answer flashed in the DOM"
+    );
+    assert!(
+        find(&root, ".status .handoff").is_some(),
+        "a withheld answer hands over instead"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -153,7 +196,9 @@ async fn handoff_notice_appears_on_the_button_without_a_server() {
     mount_with(root.clone(), &boot("t3"), None, Some(strong("ok"))).expect("mounts");
     tick(20).await;
     assert!(find(&root, ".status .handoff").is_none());
-    let button: HtmlElement = find(&root, "button.human").expect("button").unchecked_into();
+    let button: HtmlElement = find(&root, "button.human")
+        .expect("button")
+        .unchecked_into();
     button.click();
     tick(0).await;
     let notice = find(&root, ".status .handoff").expect("handoff notice painted");
@@ -162,7 +207,10 @@ async fn handoff_notice_appears_on_the_button_without_a_server() {
         text.contains("Connecting you to a person") || text.contains("saved"),
         "{text}"
     );
-    assert!(html(&root).contains("notice connecting"), "the transcript says so too");
+    assert!(
+        html(&root).contains("notice connecting"),
+        "the transcript says so too"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -174,5 +222,8 @@ async fn asking_for_a_person_in_words_paints_the_handoff_in_the_same_task() {
     // No timer tick: only Leptos' microtask flush between Enter and this check.
     let p = js_sys::Promise::resolve(&JsValue::NULL);
     let _ = wasm_bindgen_futures::JsFuture::from(p).await;
-    assert!(find(&root, ".status .handoff").is_some(), "handoff painted before any network");
+    assert!(
+        find(&root, ".status .handoff").is_some(),
+        "handoff painted before any network"
+    );
 }

@@ -17,9 +17,12 @@ pub(crate) fn MessageList() -> impl IntoView {
     Effect::new(move |_| {
         ctl.session.with(|s| s.messages().len());
         ctl.busy.get();
-        if let Some(el) = log.get() {
-            el.set_scroll_top(el.scroll_height());
-        }
+        // After this render has reached the DOM.
+        request_animation_frame(move || {
+            if let Some(el) = log.get_untracked() {
+                el.set_scroll_top(el.scroll_height());
+            }
+        });
     });
     view! {
         <div class="log" role="log" aria-live="polite" aria-relevant="additions" node_ref=log tabindex="0">

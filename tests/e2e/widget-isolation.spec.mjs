@@ -65,11 +65,12 @@ describe("isolation, CSP, accessibility, screenshots", () => {
     const look = await page.evaluate(() => {
       const root = document.querySelector("[data-baton]").shadowRoot;
       const st = (sel) => getComputedStyle(root.querySelector(sel));
-      const launcher = root.querySelector("button.launcher").getBoundingClientRect();
-      const panel = root.querySelector(".panel").getBoundingClientRect();
+      // Layout sizes (offset*), not getBoundingClientRect: the hovered launcher is scaled.
+      const launcher = root.querySelector("button.launcher");
+      const panel = root.querySelector(".panel");
       return {
-        launcher: [Math.round(launcher.width), Math.round(launcher.height)],
-        panelWidth: Math.round(panel.width),
+        launcher: [launcher.offsetWidth, launcher.offsetHeight],
+        panelWidth: panel.offsetWidth,
         inputFont: st("#baton-input").fontSize,
         bodyColor: st(".log").color,
         family: st(".log").fontFamily,
