@@ -34,11 +34,20 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/conversations", post(conversations::start))
         .route("/v1/conversations/{id}/events", post(conversations::event))
         .route("/v1/csat", post(conversations::csat))
+        .route(
+            "/v1/conversations/{id}/live",
+            get(crate::relay::customer_live),
+        )
+        .route(
+            "/v1/conversations/{id}/messages",
+            post(crate::relay::customer_message),
+        )
         .layer(DefaultBodyLimit::max(DEFAULT_BODY_LIMIT))
         .layer(v1_cors(&state));
 
     let mut app = Router::new()
         .merge(v1)
+        .merge(crate::console::router())
         .route("/metrics", get(ops::metrics))
         .route("/healthz", get(ops::healthz));
 

@@ -5,7 +5,9 @@
 //! unique key in the database, not in process memory), and keeps webhooks off the request
 //! path. `app::router` is the whole HTTP surface; `serve::run` wires it to a socket.
 pub mod app;
+pub mod auth;
 pub mod config;
+pub mod console;
 pub mod db;
 pub mod enrich;
 pub mod error;
@@ -13,6 +15,7 @@ pub mod extract;
 pub mod identity;
 pub mod metrics;
 pub mod origin;
+pub mod relay;
 pub mod serve;
 pub mod state;
 pub mod verify;

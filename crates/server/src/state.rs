@@ -90,6 +90,10 @@ pub struct AppState {
     pub files: StaticFiles,
     /// Shared HTTP client (CRM hook, webhooks).
     pub http: reqwest::Client,
+    /// Live relay wake-ups (agent ⇄ customer after handoff).
+    pub relay: crate::relay::Relay,
+    /// Failed console logins (rate limit and slowdown).
+    pub logins: Arc<crate::auth::LoginLimiter>,
 }
 
 impl AppState {
@@ -121,6 +125,8 @@ impl AppState {
             events,
             files,
             http,
+            relay: crate::relay::Relay::new(),
+            logins: Arc::default(),
         })
     }
 }

@@ -9,7 +9,7 @@ use crate::decision::{Evidence, Reason, Trigger};
 use crate::normalize::{mask, Analysis, Concept as C};
 
 /// Anger points at which one message is frustrated on its own.
-const THRESHOLD: f32 = 2.0;
+const THRESHOLD: f32 = 1.5;
 
 /// Failure context that turns praise into sarcasm ("great, another useless answer").
 const SOUR: u128 = mask(&[
@@ -105,14 +105,16 @@ pub(crate) fn mood(a: &Analysis<'_>) -> Mood {
             m.add(i, i, "frustration.anger", 2.0);
         } else if t.has(C::Despair) {
             m.add(i, i, "frustration.despair", 2.0);
-        } else if (t.has(C::Cardinal) || t.numeric) && a.has(i + 1, C::Times) {
+        } else if (t.has(C::Cardinal) || (t.numeric && (3..=20).contains(&a.norm(i).parse::<u32>().unwrap_or(0))))
+            && a.has(i + 1, C::Times)
+        {
             // "three times", "trois fois", "5 Mal": the customer is counting attempts.
             m.add(i, i + 1, "frustration.repeated", 1.5);
         } else if t.has(C::Ordinal) {
             let times = (i + 1..(i + 4).min(n)).find(|&k| a.has(k, C::Times));
             match times {
                 Some(k) => m.add(i, k, "frustration.repeated", 2.0),
-                None => m.add(i, i, "frustration.repeated", 1.0),
+                None => m.add(i, i, "frustration.repeated", 0.5),
             }
         } else if t.has(C::Leave) && !negated {
             m.add(i, i, "frustration.threat_to_leave", 2.0);
@@ -132,11 +134,14 @@ pub(crate) fn mood(a: &Analysis<'_>) -> Mood {
             m.add(i, i, "frustration.sarcasm", if praised { 2.0 } else { 1.5 });
         } else if t.has(C::Provider) && threatens_to_leave(a, i) {
             m.add(i.saturating_sub(3), i, "frustration.threat_to_leave", 2.0);
+        } else if t.has(C::YouAre) && !praised {
+            // "you are …" aimed at the company, unless it is praise.
+            m.add(i, i, "frustration.judgement", 1.0);
         } else if t.has(C::Legal) {
             m.add(i, i, "frustration.legal_threat", 1.0);
         } else if t.has(C::NegAdj) && !joking && !negated {
             let aimed = (i.saturating_sub(4)..(i + 5).min(n)).any(|k| a.has(k, C::Target));
-            m.add(i, i, "frustration.negative", if aimed { 2.0 } else { 0.5 });
+            m.add(i, i, "frustration.negative", if aimed { 1.5 } else { 0.5 });
         } else if t.has(C::Nobody) {
             m.add(i, i, "frustration.nobody", 1.0);
         } else if t.has(C::Again) && again < 2 {
@@ -148,7 +153,17 @@ pub(crate) fn mood(a: &Analysis<'_>) -> Mood {
             m.add(i, i, "frustration.urgent", if t.caps { 1.0 } else { 0.3 });
         }
         // Skip the rest of a multi-word cue so a phrase counts once.
-        let tags = t.tags & mask(&[C::Insult, C::Anger, C::Despair, C::Exasp, C::Leave, C::Praise]);
+        let tags = t.tags
+            & mask(&[
+                C::Insult,
+                C::Anger,
+                C::Despair,
+                C::Exasp,
+                C::Leave,
+                C::Praise,
+                C::YouAre,
+                C::Nobody,
+            ]);
         let mut j = i + 1;
         while tags != 0 && j < n && a.tokens[j].tags & tags == tags {
             j += 1;

@@ -186,6 +186,8 @@ concepts! {
     CancelPast = "cancel_past",
     /// Small cardinal numbers, for "three times", "trois fois", "drei Mal".
     Cardinal = "cardinal",
+    /// "you are", "vous êtes", "ihr seid": a judgement of the company is coming.
+    YouAre = "you_are",
 }
 
 /// Set on a word that starts at least one phrase entry (internal).

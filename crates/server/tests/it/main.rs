@@ -2,6 +2,8 @@
 //! `baton serve` binary on 127.0.0.1:0 with a real SQLite file in a temp dir — or, with
 //! `BATON_TEST_DB=postgres`, a fresh database on a throwaway Postgres (`pg.rs`).
 mod api;
+mod console;
 mod pg;
+mod relay;
 mod schema;
 mod util;
