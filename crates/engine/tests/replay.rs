@@ -117,5 +117,6 @@ fn dev_conversations_escalate_at_the_right_turn() {
     );
 }
 
-const MIN_ACCURACY: f64 = 0.0;
-const MAX_FALSE_RATE: f64 = 1.0;
+/// Measured 0.938 accuracy and 0.05 false escalations (1/20) when this floor was set.
+const MIN_ACCURACY: f64 = 0.85;
+const MAX_FALSE_RATE: f64 = 0.10;

@@ -109,5 +109,6 @@ fn dev_pairs_f1() {
     );
 }
 
-const MIN_HANDWRITTEN_F1: f64 = 0.0;
-const MIN_PUBLIC_F1: f64 = 0.0;
+/// Measured 0.981 (handwritten) and 0.501 (public) when these floors were set.
+const MIN_HANDWRITTEN_F1: f64 = 0.90;
+const MIN_PUBLIC_F1: f64 = 0.45;

@@ -12,6 +12,7 @@ pub mod db;
 pub mod enrich;
 pub mod error;
 pub mod extract;
+pub mod fanout;
 pub mod identity;
 pub mod metrics;
 pub mod origin;

@@ -10,7 +10,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use crate::config::{ConfigError, Sites};
-use crate::db::{Db, DbError};
+use crate::db::{Backend, Db, DbError};
 use crate::state::{AppState, StartError, StaticFiles, SystemClock};
 
 /// Validated `baton serve` options.
@@ -44,6 +44,9 @@ pub enum ServeError {
     /// Start-up failed after the database opened.
     #[error(transparent)]
     Start(#[from] StartError),
+    /// The cross-instance live channel (Postgres `LISTEN`) could not start.
+    #[error(transparent)]
+    Fanout(#[from] crate::fanout::FanoutError),
     /// Seeding customers or agents failed.
     #[error("seeding {what}: {source}")]
     Seed {
@@ -109,7 +112,11 @@ pub async fn run(opts: ServeOptions) -> Result<(), ServeError> {
     };
     let state = AppState::new(db.clone(), sites, clock, files).await?;
     let (stop_tx, stop_rx) = watch::channel(false);
-    let worker = tokio::spawn(crate::webhook::run_worker(state.clone(), stop_rx));
+    let worker = tokio::spawn(crate::webhook::run_worker(state.clone(), stop_rx.clone()));
+    if db.backend() == Backend::Postgres {
+        // Several instances share this database: carry live events between them.
+        crate::fanout::spawn(&url, &state, stop_rx.clone()).await?;
+    }
 
     let addr = format!("{}:{}", opts.host, opts.port);
     let listener = TcpListener::bind(&addr)

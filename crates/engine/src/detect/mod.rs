@@ -84,6 +84,20 @@ pub(crate) fn largest_amount(text: &str) -> Option<f64> {
     amount::largest(&crate::normalize::Analysis::new(text)).map(|m| m.value)
 }
 
+/// Frustration evidence at or under this score (about 5 anger points on the frustration
+/// detector's scale: several cues, not one word read as sarcasm) stands even when the
+/// customer also says the answer worked.
+const STRONG_ANGER: f32 = -0.72;
+
+/// The customer says the last answer worked, and nothing in the message says it failed.
+fn content_with_answer(cues: restatement::Cues) -> bool {
+    use restatement::Cues;
+    cues.has(Cues::RESOLVED)
+        && !cues.has(Cues::FAILED)
+        && !cues.has(Cues::AGAIN)
+        && !cues.has(Cues::REBUTTAL)
+}
+
 /// Sentiment at or under which a message reads as anger.
 const ANGER: f32 = -0.5;
 /// Sentiment at or under which a message reads as irritation (a mild sign).
@@ -137,9 +151,18 @@ pub(crate) fn customer_turn(
     .into_iter()
     .flatten()
     .collect();
-    let score = frustration::sentiment(&a);
+    let mut score = frustration::sentiment(&a);
     let (relation, restated) = memory.threads.customer(turn, text);
     reasons.extend(restated);
+    if content_with_answer(memory.threads.last_cues()) {
+        // "Great.", "Perfect, I'll do that", "makes sense, this helped": a customer who
+        // says the answer worked is not angry at the service; one weak cue (a word read
+        // as sarcasm) does not outweigh that. Strong anger still fires.
+        reasons.retain(|r| {
+            r.trigger != Trigger::Frustration || r.evidence.score.is_some_and(|s| s <= STRONG_ANGER)
+        });
+        score = score.max(0.0);
+    }
     let soft = mood(turn, score, memory, &mut reasons);
     sort_strongest_first(&mut reasons);
     CustomerVerdict {
@@ -208,4 +231,39 @@ pub(crate) fn bot_turn(
         memory.threads.bot_answered();
     }
     Vec::new()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_with_answer_table() {
+        // (message, the customer says the answer worked and nothing failed)
+        let table: &[(&str, bool)] = &[
+            ("Perfect, I'll add it under Manage booking.", true),
+            ("Great. Just to confirm, is the return free?", true),
+            (
+                "Génial, merci ! Dernière chose : le jeu est en français ?",
+                true,
+            ),
+            (
+                "Makes sense now, thank you. I hate reading bills but this helped.",
+                true,
+            ),
+            (
+                "Oh great, another 'check our FAQ' answer. Thanks for nothing.",
+                false,
+            ),
+            ("Great, another useless answer.", false),
+            ("Thanks, but it still doesn't work.", false),
+            ("Perfect. Just perfect. Still no parcel.", false),
+            ("my parcel hasn't arrived", false),
+        ];
+        for &(text, want) in table {
+            let mut threads = restatement::Threads::default();
+            threads.customer(0, text);
+            assert_eq!(content_with_answer(threads.last_cues()), want, "{text:?}");
+        }
+    }
 }

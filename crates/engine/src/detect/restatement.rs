@@ -1107,6 +1107,8 @@ struct Thread {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub(crate) struct Threads {
     open: Option<Thread>,
+    /// Cues of the last customer message, for the other conversation-level rules.
+    last_cues: Cues,
 }
 
 impl Threads {
@@ -1115,6 +1117,7 @@ impl Threads {
     pub(crate) fn customer(&mut self, turn: u32, text: &str) -> (Relation, Option<Reason>) {
         let sig = Signature::of(text);
         let cues = sig.cues;
+        self.last_cues = cues;
         let Some(thread) = self.open.as_mut() else {
             if !sig.empty {
                 self.open = Some(Thread::new(sig));
@@ -1165,6 +1168,11 @@ impl Threads {
             },
         });
         (Relation::Restated, reason)
+    }
+
+    /// Cues of the last customer message fed to [`Threads::customer`].
+    pub(crate) fn last_cues(&self) -> Cues {
+        self.last_cues
     }
 
     /// The bot showed an answer (small talk that needs no facts does not count).

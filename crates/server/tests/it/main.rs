@@ -3,6 +3,7 @@
 //! `BATON_TEST_DB=postgres`, a fresh database on a throwaway Postgres (`pg.rs`).
 mod api;
 mod console;
+mod multi;
 mod pg;
 mod relay;
 mod schema;

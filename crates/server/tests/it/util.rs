@@ -24,6 +24,20 @@ pub struct Server {
     pub base: String,
     /// Its temp dir (config, data); kept for restarts.
     pub dir: Arc<tempfile::TempDir>,
+    /// `--database` when the suite runs on Postgres (kept for restarts).
+    pub database: Option<String>,
+}
+
+/// The storage backend the suite runs on: `BATON_TEST_DB=postgres` runs every test against a
+/// fresh database on a throwaway Postgres (`pg.rs`); anything else (the default) on SQLite.
+pub fn test_database() -> Option<String> {
+    match std::env::var("BATON_TEST_DB").as_deref() {
+        Ok("postgres") => Some(
+            crate::pg::fresh_database()
+                .expect("BATON_TEST_DB=postgres but Postgres is not installed here"),
+        ),
+        _ => None,
+    }
 }
 
 /// Options for the test site.
@@ -90,6 +104,19 @@ impl Server {
         Server::spawn(dir, &config, &[])
     }
 
+    /// Starts a server for the test site on `database` (several servers may share one).
+    pub fn start_on(opts: SiteOptions, database: Option<String>) -> Server {
+        let dir = Arc::new(tempfile::tempdir().unwrap());
+        let config = write_site(dir.path(), &opts);
+        Server::spawn_on(dir, &config, &[], database)
+    }
+
+    /// Sends SIGKILL (an instance dying mid-request) and reaps it.
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     /// Starts a server with the shipped demo config (`crates/server/demo/site.toml`).
     pub fn start_demo() -> Server {
         let dir = Arc::new(tempfile::tempdir().unwrap());
@@ -105,6 +132,21 @@ impl Server {
     }
 
     fn spawn(dir: Arc<tempfile::TempDir>, config: &Path, args: &[&str]) -> Server {
+        let database = if args.contains(&"--database") {
+            None
+        } else {
+            test_database()
+        };
+        Server::spawn_on(dir, config, args, database)
+    }
+
+    /// Starts `baton serve` with an explicit `--database` (None: SQLite under the data dir).
+    pub fn spawn_on(
+        dir: Arc<tempfile::TempDir>,
+        config: &Path,
+        args: &[&str],
+        database: Option<String>,
+    ) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_baton"))
             .arg("serve")
             .arg("--config")
@@ -113,6 +155,7 @@ impl Server {
             .arg(dir.path().join("data"))
             .args(["--host", "127.0.0.1", "--port", "0"])
             .args(args)
+            .args(database.iter().flat_map(|url| ["--database", url.as_str()]))
             .env("BATON_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -127,7 +170,12 @@ impl Server {
             .to_owned();
         // Keep draining stdout so the child never blocks on a full pipe.
         std::thread::spawn(move || for _ in lines {});
-        Server { child, base, dir }
+        Server {
+            child,
+            base,
+            dir,
+            database,
+        }
     }
 
     /// Stops this server (SIGKILL) and starts a new one on the same data dir and config.
@@ -136,7 +184,7 @@ impl Server {
         let _ = self.child.wait();
         let dir = self.dir.clone();
         let config = dir.path().join("site.toml");
-        Server::spawn(dir, &config, &[])
+        Server::spawn_on(dir, &config, &[], self.database.clone())
     }
 
     /// Sends SIGTERM and waits for a clean exit; returns the exit status.
