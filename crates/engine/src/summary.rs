@@ -1,5 +1,6 @@
 //! The one-paragraph summary an agent reads first: what the customer wants, what the bot
-//! tried and how it went, why it escalated, and the money at stake.
+//! tried and how it went, why it escalated, and the money at stake. The route is left out on
+//! purpose: the server re-routes with its own rules and the agent already sees the queue.
 //!
 //! Built from the other fields of the bundle only, with fixed English phrasing and no
 //! randomness, so the same bundle always gets the same summary (the server can re-derive it)
@@ -129,13 +130,6 @@ pub fn summarize(bundle: &HandoffV1) -> String {
             fixed2(f64::from(min))
         );
     }
-    let _ = write!(
-        out,
-        " Routed to {} ({}, rule {}).",
-        bundle.route.queue,
-        priority_word(bundle.route.priority),
-        bundle.route.rule
-    );
     truncate(out, MAX_SUMMARY_CHARS)
 }
 
@@ -162,15 +156,6 @@ fn because(r: &Reason, bundle: &HandoffV1) -> String {
         Trigger::HighRisk => "the request is high-risk and needs a person by policy".to_owned(),
     };
     format!("{what} (turn {turn}, {})", r.evidence.rule)
-}
-
-fn priority_word(p: crate::route::Priority) -> &'static str {
-    match p {
-        crate::route::Priority::Low => "low priority",
-        crate::route::Priority::Normal => "normal priority",
-        crate::route::Priority::High => "high priority",
-        crate::route::Priority::Urgent => "urgent",
-    }
 }
 
 /// `v` with two decimals, rounded half away from zero. Written by hand because `{:.2}` pulls
