@@ -625,6 +625,11 @@ impl Signature {
                         });
                     }
                 }
+                // "nobody came", "niemand kwam": a negative pronoun inside a concept
+                // phrase negates what follows, like a plain "not".
+                if toks[i..i + len].iter().any(|t| lex.is(t, NEGATION)) {
+                    last_neg = Some(i + len - 1);
+                }
                 i += len;
                 continue;
             }
@@ -981,7 +986,10 @@ fn contrast(lex: &Lexicon, a: &Signature, b: &Signature) -> Option<&'static str>
     // One polar concept affirmed in one message and denied in the other ("the refund
     // arrived" vs "the refund hasn't arrived").
     let polar = |it: &Item| lex.polar.get(it.key as usize).copied().unwrap_or(false);
-    for ia in a.concepts().filter(|i| polar(i)) {
+    let frame = |i: &Item| lex.is_frame.get(i.key as usize).copied().unwrap_or(false);
+    // A shared frame (both describe a no-show) outweighs how each phrased the verb.
+    let shared_frame = a.concepts().any(|i| frame(i) && b.has_concept(i.key));
+    for ia in a.concepts().filter(|i| polar(i) && !shared_frame) {
         let opposite = b
             .concepts()
             .any(|ib| ib.key == ia.key && ib.negated != ia.negated);
@@ -1027,8 +1035,6 @@ fn contrast(lex: &Lexicon, a: &Signature, b: &Signature) -> Option<&'static str>
         .filter(|i| b.items.iter().any(|j| j.key == i.key))
         .count();
     let (oa, ob) = (only(a, b), only(b, a));
-    let frame = |i: &Item| lex.is_frame.get(i.key as usize).copied().unwrap_or(false);
-    let shared_frame = a.concepts().any(|i| frame(i) && b.has_concept(i.key));
     if shared >= 2
         && oa >= 1
         && ob >= 1
