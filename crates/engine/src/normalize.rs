@@ -131,7 +131,9 @@ impl<'a> Analysis<'a> {
     /// Last token in `[from, to)` (clamped) carrying any of the concepts in `mask`.
     pub(crate) fn rfind(&self, from: usize, to: usize, mask: u128) -> Option<usize> {
         let to = to.min(self.tokens.len());
-        (from.min(to)..to).rev().find(|&k| self.tokens[k].tags & mask != 0)
+        (from.min(to)..to)
+            .rev()
+            .find(|&k| self.tokens[k].tags & mask != 0)
     }
 
     /// Index range `[from, to)` of the tokens of the clause that token `i` belongs to.
@@ -512,7 +514,12 @@ mod tests {
                 .filter(|(c, _)| t.has(*c))
                 .map(|(_, n)| n)
                 .collect();
-            println!("{i:>3} c{} s{} {:<16} {names:?}", t.clause, t.sentence, a.norm(i));
+            println!(
+                "{i:>3} c{} s{} {:<16} {names:?}",
+                t.clause,
+                t.sentence,
+                a.norm(i)
+            );
         }
     }
 

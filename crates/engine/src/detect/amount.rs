@@ -71,7 +71,9 @@ impl NumberWords {
                 }
                 continue;
             }
-            let value: u32 = key.parse().map_err(|_| err("key is neither a number nor a known currency code"))?;
+            let value: u32 = key
+                .parse()
+                .map_err(|_| err("key is neither a number nor a known currency code"))?;
             for w in rest.split_whitespace() {
                 if fold(w) != w || !w.chars().all(char::is_alphabetic) {
                     return Err(err("number word not folded or not letters"));
@@ -85,7 +87,8 @@ impl NumberWords {
             .filter(|(w, _)| w.len() >= 3)
             .map(|(w, v)| (w.clone(), *v))
             .collect();
-        nw.pieces.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
+        nw.pieces
+            .sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
         Ok(nw)
     }
 
@@ -114,7 +117,11 @@ impl NumberWords {
                 rest = r;
                 continue;
             }
-            match self.pieces.iter().find(|(p, _)| rest.starts_with(p.as_str())) {
+            match self
+                .pieces
+                .iter()
+                .find(|(p, _)| rest.starts_with(p.as_str()))
+            {
                 Some((p, v)) => {
                     out.push(*v);
                     rest = &rest[p.len()..];
@@ -146,7 +153,11 @@ fn combine(pieces: &[u32]) -> f64 {
 pub(crate) fn amounts(a: &Analysis<'_>) -> Vec<Amount> {
     let nw = NumberWords::builtin();
     let mut out = Vec::new();
-    if !a.tokens.iter().any(|t| t.numeric || t.tags & C::Currency.bit() != 0) {
+    if !a
+        .tokens
+        .iter()
+        .any(|t| t.numeric || t.tags & C::Currency.bit() != 0)
+    {
         return out;
     }
     let chars: Vec<char> = a.text.chars().collect();
@@ -168,7 +179,12 @@ fn is_group_sep(c: char) -> bool {
 }
 
 /// Currency named by the symbol or word touching the number on either side.
-fn currency_near(nw: &NumberWords, chars: &[char], start: usize, end: usize) -> Option<&'static str> {
+fn currency_near(
+    nw: &NumberWords,
+    chars: &[char],
+    start: usize,
+    end: usize,
+) -> Option<&'static str> {
     // After: skip spaces, then a symbol or a word.
     let mut k = end;
     while k < chars.len() && chars[k] == ' ' {
@@ -227,7 +243,9 @@ fn digit_amounts(a: &Analysis<'_>, nw: &NumberWords, chars: &[char], out: &mut V
     let n = chars.len();
     let mut i = 0;
     while i < n {
-        if !chars[i].is_ascii_digit() || (i > 0 && (chars[i - 1].is_alphanumeric() || chars[i - 1] == '#')) {
+        if !chars[i].is_ascii_digit()
+            || (i > 0 && (chars[i - 1].is_alphanumeric() || chars[i - 1] == '#'))
+        {
             i += 1;
             continue;
         }
@@ -265,17 +283,21 @@ fn digit_amounts(a: &Analysis<'_>, nw: &NumberWords, chars: &[char], out: &mut V
             continue;
         }
         let digits = |(s, e): (usize, usize)| -> f64 {
-            chars[s..e]
-                .iter()
-                .fold(0f64, |v, c| v * 10.0 + f64::from(c.to_digit(10).unwrap_or(0)))
+            chars[s..e].iter().fold(0f64, |v, c| {
+                v * 10.0 + f64::from(c.to_digit(10).unwrap_or(0))
+            })
         };
         let last = *groups.last().unwrap_or(&(start, end));
         let last_len = last.1 - last.0;
         let decimal = matches!(seps.last(), Some('.' | ',')) && last_len <= 2;
-        let whole_groups = if decimal { &groups[..groups.len() - 1] } else { &groups[..] };
-        let mut value = whole_groups
-            .iter()
-            .fold(0f64, |v, &gr| v * 10f64.powi((gr.1 - gr.0) as i32) + digits(gr));
+        let whole_groups = if decimal {
+            &groups[..groups.len() - 1]
+        } else {
+            &groups[..]
+        };
+        let mut value = whole_groups.iter().fold(0f64, |v, &gr| {
+            v * 10f64.powi((gr.1 - gr.0) as i32) + digits(gr)
+        });
         if decimal {
             value += digits(last) / 10f64.powi(last_len as i32);
         }
@@ -305,7 +327,8 @@ fn digit_amounts(a: &Analysis<'_>, nw: &NumberWords, chars: &[char], out: &mut V
         if currency.is_none() {
             let t = token_at(a, start as u32);
             let id_before = (t.saturating_sub(2)..t).any(|k| a.has(k, C::IdWord));
-            let refund_before = (t.saturating_sub(5)..t).any(|k| a.has(k, C::Refund) || a.has(k, C::Charge));
+            let refund_before =
+                (t.saturating_sub(5)..t).any(|k| a.has(k, C::Refund) || a.has(k, C::Charge));
             if id_before || !(has_cents || refund_before) {
                 i = end;
                 continue;
@@ -406,7 +429,9 @@ mod tests {
     fn number_file_parses() {
         let nw = NumberWords::parse(TEXT);
         assert!(nw.is_ok(), "{:?}", nw.err());
-        assert!(NumberWords::parse("12 : twelve").is_err() || NumberWords::parse("x: twelve").is_err());
+        assert!(
+            NumberWords::parse("12 : twelve").is_err() || NumberWords::parse("x: twelve").is_err()
+        );
         assert!(NumberWords::parse("XYZ: foo").is_err());
         assert!(NumberWords::parse("5: Fünf").is_err());
     }
@@ -434,7 +459,10 @@ mod tests {
     #[test]
     fn words() {
         assert_eq!(values("three hundred bucks"), [(300.0, Some("USD"))]);
-        assert_eq!(values("quiero mis trescientos euros"), [(300.0, Some("EUR"))]);
+        assert_eq!(
+            values("quiero mis trescientos euros"),
+            [(300.0, Some("EUR"))]
+        );
         assert_eq!(values("dreihundertfünfzig Euro"), [(350.0, Some("EUR"))]);
         assert_eq!(values("huit cent cinquante euros"), [(850.0, Some("EUR"))]);
         assert_eq!(values("milleduecento euro"), [(1200.0, Some("EUR"))]);

@@ -82,10 +82,21 @@ pub(crate) fn mood(a: &Analysis<'_>) -> Mood {
     let joking = a.any(C::Joke);
     let polite = a.any(C::Polite);
     // Quoting the company back at it ("will look into it") is a sarcasm marker too.
-    let quotes = a.text.chars().filter(|c| matches!(c, '"' | '“' | '”' | '«' | '»' | '„')).count() >= 2;
-    let sour = quotes || a.tokens.iter().any(|t| t.tags & SOUR != 0 && !t.has(C::Polite));
+    let quotes = a
+        .text
+        .chars()
+        .filter(|c| matches!(c, '"' | '“' | '”' | '«' | '»' | '„'))
+        .count()
+        >= 2;
+    let sour = quotes
+        || a.tokens
+            .iter()
+            .any(|t| t.tags & SOUR != 0 && !t.has(C::Polite));
     let praised = a.any(C::Praise);
-    let complaint = a.tokens.iter().any(|t| t.numeric || t.tags & mask(&[C::Problem, C::Neg, C::Charge]) != 0);
+    let complaint = a
+        .tokens
+        .iter()
+        .any(|t| t.numeric || t.tags & mask(&[C::Problem, C::Neg, C::Charge]) != 0);
     let mut exasp = 0;
     let mut again = 0;
     let mut i = 0;
@@ -105,7 +116,8 @@ pub(crate) fn mood(a: &Analysis<'_>) -> Mood {
             m.add(i, i, "frustration.anger", 2.0);
         } else if t.has(C::Despair) {
             m.add(i, i, "frustration.despair", 2.0);
-        } else if (t.has(C::Cardinal) || (t.numeric && (3..=20).contains(&a.norm(i).parse::<u32>().unwrap_or(0))))
+        } else if (t.has(C::Cardinal)
+            || (t.numeric && (3..=20).contains(&a.norm(i).parse::<u32>().unwrap_or(0))))
             && a.has(i + 1, C::Times)
         {
             // "three times", "trois fois", "5 Mal": the customer is counting attempts.
@@ -124,7 +136,10 @@ pub(crate) fn mood(a: &Analysis<'_>) -> Mood {
         } else if t.has(C::Praise) && !negated {
             // Praise standing alone as a sentence next to a complaint: "Brilliant."
             let (sf, st) = a.sentence_range(i);
-            let alone = st - sf <= 3 && a.tokens.last().is_some_and(|l| l.sentence != t.sentence || sf > 0);
+            let alone = st - sf <= 3
+                && a.tokens
+                    .last()
+                    .is_some_and(|l| l.sentence != t.sentence || sf > 0);
             if sour || (alone && complaint) {
                 m.add(i, i, "frustration.sarcasm", 2.0);
             } else {
@@ -215,7 +230,11 @@ fn shouting(a: &Analysis<'_>, m: &mut Mood) {
     let caps = a.tokens.iter().filter(|t| loud(t)).count();
     // A shouted cue word ("SERIOUSLY", "USELESS", "NOW") counts on top of the word itself.
     let cue = mask(&[C::Exasp, C::Insult, C::Anger, C::Urgent, C::Again, C::Swear]);
-    if let Some(k) = a.tokens.iter().position(|t| t.caps && t.end - t.start >= 3 && t.tags & cue != 0) {
+    if let Some(k) = a
+        .tokens
+        .iter()
+        .position(|t| t.caps && t.end - t.start >= 3 && t.tags & cue != 0)
+    {
         m.add(k, k, "frustration.shouting", 1.0);
     }
     let first = a.tokens.iter().position(loud).unwrap_or(0);
@@ -269,23 +288,41 @@ mod tests {
             ("still nothing!!!", true),
             ("estoy harta de esperar, es una vergüenza", true),
             ("vous êtes vraiment nuls, j'en ai marre", true),
-            ("Das ist doch eine Frechheit, ich wechsle zur Konkurrenz", true),
+            (
+                "Das ist doch eine Frechheit, ich wechsle zur Konkurrenz",
+                true,
+            ),
             ("que palhaçada, ninguém resolve nada", true),
             ("sono stufo, è la terza volta che chiamo", true),
-            ("wat een waardeloze service, ik stap over naar de concurrent", true),
+            (
+                "wat een waardeloze service, ik stap over naar de concurrent",
+                true,
+            ),
         ]);
     }
 
     #[test]
     fn calm_messages() {
         check(&[
-            ("the film last night was awful haha, anyway where is my receipt", false),
-            ("sorry to bother you again, is the jacket available in blue?", false),
+            (
+                "the film last night was awful haha, anyway where is my receipt",
+                false,
+            ),
+            (
+                "sorry to bother you again, is the jacket available in blue?",
+                false,
+            ),
             ("Great, thank you, that worked perfectly!", false),
             ("my parcel has not arrived yet, could you check?", false),
             ("desculpe incomodar, qual é o prazo de entrega?", false),
-            ("Entschuldigen Sie die Störung, wann kommt mein Paket?", false),
-            ("het weer is vreselijk vandaag, kan de bezorger het pakket binnen zetten?", false),
+            (
+                "Entschuldigen Sie die Störung, wann kommt mein Paket?",
+                false,
+            ),
+            (
+                "het weer is vreselijk vandaag, kan de bezorger het pakket binnen zetten?",
+                false,
+            ),
             ("I'd like to leave a review for the blender", false),
             ("tell me a joke", false),
         ]);
@@ -297,5 +334,267 @@ mod tests {
         let happy = sentiment(&Analysis::new("brilliant, thanks a lot"));
         assert!((-1.0..-0.5).contains(&angry), "{angry}");
         assert!((0.0..=1.0).contains(&happy), "{happy}");
+    }
+
+    /// Held-out style sentences written for these tests (not from the dev data), in all
+    /// seven languages, positives and hard negatives mixed.
+    #[test]
+    fn seven_languages_table() {
+        check(&[
+            ("this is ridiculous, I've been waiting two hours", true),
+            ("you people are completely incompetent", true),
+            ("Oh great, the app crashed again. Fantastic.", true),
+            ("I'm so fed up with this company", true),
+            ("WHY DOES NOTHING WORK", true),
+            ("fix it now!!!", true),
+            (
+                "if this happens again I'm cancelling and going elsewhere",
+                true,
+            ),
+            ("I'm at breaking point with your service", true),
+            ("worst customer service I've ever had", true),
+            ("third time asking the same question", true),
+            ("I hate to be a nuisance but where is my parcel?", false),
+            (
+                "that movie was awful lol, anyway can I get the invoice?",
+                false,
+            ),
+            ("sorry for the trouble, could you resend the code?", false),
+            ("my package is delayed, can you check?", false),
+            ("thanks, that was really helpful!", false),
+            (
+                "the weather is terrible here, please leave it in the shed",
+                false,
+            ),
+            ("is the blue one still in stock?", false),
+            ("esto es una vergüenza, llevo una semana sin internet", true),
+            ("estoy hasta las narices de vuestro servicio", true),
+            ("sois unos inútiles", true),
+            ("genial, otra vez sin luz. gracias por nada", true),
+            ("como vuelva a pasar me voy a la competencia", true),
+            ("perdona la molestia, ¿dónde está mi pedido?", false),
+            ("la película era malísima jaja, ¿tenéis la factura?", false),
+            ("mi paquete llega tarde, ¿me ayudas?", false),
+            (
+                "c'est inadmissible, ça fait trois semaines que j'attends",
+                true,
+            ),
+            ("j'en ai marre de votre service", true),
+            ("vous êtes nuls, franchement", true),
+            ("génial, encore une panne. merci beaucoup", true),
+            ("je vais aller chez un concurrent si ça continue", true),
+            ("désolé de vous déranger, où est ma commande ?", false),
+            (
+                "il fait un temps horrible, déposez le colis au garage",
+                false,
+            ),
+            ("merci, c'est parfait !", false),
+            ("Das ist eine absolute Frechheit!!", true),
+            ("Ich bin total genervt von eurem Service", true),
+            ("ihr seid echt unfähig", true),
+            ("na toll, schon wieder kein Internet", true),
+            ("noch einmal und ich kündige und gehe zur Konkurrenz", true),
+            ("Entschuldigung, wo ist meine Bestellung?", false),
+            (
+                "das Wetter ist furchtbar, bitte in die Garage stellen",
+                false,
+            ),
+            ("danke, hat super geklappt!", false),
+            ("isso é um absurdo, estou há dias sem internet", true),
+            ("vocês são uns incompetentes", true),
+            ("estou farto desse serviço", true),
+            ("que ótimo, caiu de novo. parabéns", true),
+            ("se acontecer de novo vou para a concorrência", true),
+            ("desculpe incomodar, onde está meu pedido?", false),
+            ("o filme foi péssimo kkkk, cadê a nota fiscal?", false),
+            ("obrigado, ajudou muito!", false),
+            ("è una vergogna, sono senza linea da una settimana", true),
+            ("siete degli incompetenti", true),
+            ("sono proprio stufo del vostro servizio", true),
+            ("fantastico, di nuovo senza connessione. complimenti", true),
+            ("se succede ancora passo alla concorrenza", true),
+            ("scusate il disturbo, dov'è il mio ordine?", false),
+            ("il film era orribile ahah, dove trovo la fattura?", false),
+            ("grazie, perfetto!", false),
+            ("dit is echt belachelijk, al een week geen internet", true),
+            ("jullie zijn echt incompetent", true),
+            ("ik ben het helemaal zat met jullie", true),
+            ("geweldig, weer storing. bedankt hoor", true),
+            ("nog één keer en ik stap over naar de concurrent", true),
+            ("sorry voor het storen, waar is mijn bestelling?", false),
+            ("het weer is vreselijk, zet het pakket in de schuur", false),
+            ("bedankt, super geholpen!", false),
+        ]);
+    }
+
+    /// Held-out style sentences written for these tests (not from the dev data), in all
+    /// seven languages, positives and hard negatives mixed.
+    #[test]
+    fn mixed_messages_table() {
+        check(&[
+            ("hello?? anyone there who isn't a robot", false),
+            ("Could you escalate my case to a team leader?", false),
+            ("I'd prefer to deal with a person on this one", false),
+            ("transfer to live chat agent", false),
+            ("ok let me talk to your colleague then", false),
+            ("I'm an insurance agent, do you offer group plans?", false),
+            ("great, thanks for the help!", false),
+            ("my agent at the bank said I should ask you", false),
+            ("oye, ¿me pasas con alguien que sepa?", false),
+            ("prefiero tratarlo con una persona", false),
+            ("que me llame alguien de soporte, porfa", false),
+            ("no quiero hablar con nadie, solo dime el precio", false),
+            ("el técnico vino ayer y lo arregló", false),
+            ("je voudrais avoir quelqu'un au bout du fil", false),
+            ("rappelez-moi svp, c'est urgent", false),
+            ("mettez-moi en relation avec le service réclamations", false),
+            ("pas la peine de me rappeler, tout est réglé", false),
+            ("le technicien est passé ce matin, merci", false),
+            ("ich will jetzt sofort einen Ansprechpartner", false),
+            ("Bitte leiten Sie mich an die Buchhaltung weiter", false),
+            ("gibt es jemanden, mit dem ich reden kann?", false),
+            ("Danke, der Techniker war schon da", false),
+            ("Ich brauche keinen Rückruf", false),
+            ("quero conversar com um humano", false),
+            ("me coloca em contato com o gerente", false),
+            ("alguém pode me atender?", false),
+            ("não precisa me ligar, obrigado", false),
+            ("voglio parlare con una persona vera", false),
+            ("mi fate chiamare da un tecnico?", false),
+            ("posso avere un operatore al telefono?", false),
+            ("il tecnico è passato stamattina", false),
+            ("ik wil iemand aan de telefoon", false),
+            ("verbind me door met een mens alsjeblieft", false),
+            ("kan ik een medewerker spreken over mijn factuur?", false),
+            ("je hoeft me niet te bellen", false),
+            ("I'd like a refund for the flight, it was £780", false),
+            ("terminate my contract effective today", false),
+            ("remove my card details from your system and delete my profile", false),
+            ("my account has been compromised", false),
+            ("I didn't authorise this payment of 55 dollars", false),
+            ("please transfer ownership of the account to my wife", false),
+            ("can I get a refund of 20 euros for the late delivery?", false),
+            ("do you offer refunds on sale items?", false),
+            ("quiero darme de baja del servicio", false),
+            ("devuélvanme los 1.200 pesos", false),
+            ("alguien hackeó mi cuenta", false),
+            ("¿cuál es su política de devoluciones?", false),
+            ("annulez ma commande, je l'ai déjà payée", false),
+            ("je conteste ce prélèvement de 230 €", false),
+            ("quelqu'un a piraté mon compte", false),
+            ("comment annuler une commande moi-même ?", false),
+            ("Ich möchte meine Mitgliedschaft kündigen", false),
+            ("Bitte überweisen Sie mir die 700 Euro zurück", false),
+            ("Jemand hat mein Passwort geändert, ich komme nicht mehr rein", false),
+            ("Wie kann ich meine Bestellung stornieren?", false),
+            ("quero cancelar meu plano", false),
+            ("devolvam meu dinheiro, 400 reais", false),
+            ("recebi uma cobrança que não fiz", false),
+            ("qual é a política de reembolso?", false),
+            ("voglio chiudere il conto", false),
+            ("restituitemi i 500 euro", false),
+            ("qualcuno ha usato la mia carta senza permesso", false),
+            ("qual è la politica di reso?", false),
+            ("ik wil mijn lidmaatschap opzeggen", false),
+            ("stort de 250 euro terug", false),
+            ("iemand heeft ingelogd op mijn account", false),
+            ("wat is jullie retourbeleid?", false),
+            ("honestly this is a joke, nothing works", true),
+            ("are you kidding me?? AGAIN??", true),
+            ("I've had it with your useless app", true),
+            ("unacceptable. I'm furious.", true),
+            ("sorry if this is a dumb question, how do I log in?", false),
+            ("qué desastre de empresa, de verdad", true),
+            ("ya estoy harto, siempre lo mismo", true),
+            ("disculpa, ¿cuándo llega mi pedido?", false),
+            ("c'est honteux, personne ne répond jamais", true),
+            ("vous vous moquez de moi ?!", true),
+            ("excusez-moi, une petite question sur ma facture", false),
+            ("das ist doch lächerlich!!", true),
+            ("ich bin stinksauer auf euren Laden", true),
+            ("sorry für die Störung, kurze Frage zur Lieferung", false),
+            ("que palhaçada é essa?", true),
+            ("já estou cansado de reclamar", true),
+            ("com licença, qual o prazo de entrega?", false),
+            ("ma state scherzando?!", true),
+            ("basta, mi avete stancato", true),
+            ("scusa, quando arriva il pacco?", false),
+            ("wat een schande dit", true),
+            ("ik word hier gek van", true),
+            ("excuses voor de vraag, wanneer komt mijn pakket?", false),
+            ("look, I appreciate the bot, but this needs a human touch. who can I speak with?", false),
+            ("Is it possible for one of your specialists to give me a ring tomorrow morning?", false),
+            ("SERIOUSLY just connect me to someone already", true),
+            ("I need a member of your team to help me close my late father's account", false),
+            ("your agent Maria was lovely on the phone yesterday, just confirming the delivery date", false),
+            ("we're a travel agency, can we book group tickets through you?", false),
+            ("that's the last straw, I'm cancelling my subscription today", true),
+            ("wow, just wow. another week without hot water", true),
+            ("there are two withdrawals from my account I never made, total $900", false),
+            ("my refund of $45 came through, thanks!", false),
+            ("¿Habría alguna forma de hablar directamente con un gestor?", false),
+            ("me gustaría que un técnico me llamara para revisar la instalación", false),
+            ("mi gestor del banco me dijo que os escribiera", false),
+            ("por favor, eliminad mi perfil y todos mis datos", false),
+            ("vaya servicio más malo, tres días esperando y ni una respuesta", true),
+            ("cámbienme el IBAN de la domiciliación, por favor", false),
+            ("J'aimerais être recontacté par un conseiller clientèle", false),
+            ("je souhaite résilier mon forfait mobile", false),
+            ("bon sang, ça fait trois fois que je vous explique !", true),
+            ("mon conseiller bancaire m'a dit de vous contacter pour la facture", false),
+            ("remboursez-moi les 150 euros, le produit est défectueux", false),
+            ("Könnte mich ein Kollege aus dem Vertrieb zurückrufen?", false),
+            ("Ich möchte mein Abo zum nächstmöglichen Termin kündigen", false),
+            ("Zum dritten Mal: Die Lieferung ist unvollständig!", true),
+            ("mein Berater bei der Bank hat gesagt, ich soll mich hier melden", false),
+            ("Auf meiner Kreditkarte ist eine Zahlung über 320 €, die ich nicht autorisiert habe", false),
+            ("dá pra falar com algum atendente de carne e osso?", false),
+            ("quero encerrar minha conta", false),
+            ("que serviço horrível, ninguém resolve nada", true),
+            ("o atendente de ontem foi muito educado, obrigado", false),
+            ("troquem o e-mail de login da minha conta, por favor", false),
+            ("sarebbe possibile parlare con un addetto?", false),
+            ("vorrei disdire il contratto della luce", false),
+            ("siete proprio dei dilettanti, tre settimane per una consegna", true),
+            ("il mio consulente finanziario mi ha consigliato di scrivervi", false),
+            ("voglio che mi restituiate i 180 euro", false),
+            ("graag contact met een klantenservicemedewerker", false),
+            ("ik wil mijn account laten verwijderen", false),
+            ("dit is al de derde keer dat ik bel, schandalig", true),
+            ("mijn adviseur bij de bank zei dat ik jullie moest mailen", false),
+            ("er is geld van mijn rekening gehaald zonder dat ik iets gekocht heb", false),
+            ("hey quick one - is there somebody in sales i could have a word with about bulk pricing?", false),
+            ("pls get a human on this, the answers dont match my problem", false),
+            ("do you have humans working weekends or is it all automated?", false),
+            ("I used to work as a support agent myself haha, anyway where's my invoice", false),
+            ("I DEMAND TO SPEAK TO YOUR SUPERVISOR", true),
+            ("hi, please stop my monthly plan and close the account, moving overseas", false),
+            ("so I've now wasted my whole lunch break on this chat. brilliant.", true),
+            ("I wasn't the one who bought those AirPods on my card last night", false),
+            ("buenas, ¿podría hablar con alguien del departamento comercial?", false),
+            ("llevo media hora aquí y nada, qué pérdida de tiempo", true),
+            ("quiero anular el pedido 4452, ya está pagado", false),
+            ("mi hermano trabaja de agente de seguros y me recomendó esta tienda", false),
+            ("bonjour, je souhaiterais qu'un technicien me contacte pour l'installation", false),
+            ("encore raté, franchement vous êtes des guignols", true),
+            ("je voudrais fermer définitivement mon compte client", false),
+            ("c'est possible de parler de la garantie ici ?", false),
+            ("hallo, kann ich bitte jemanden vom Support sprechen?", false),
+            ("langsam platzt mir echt der Kragen mit euch", true),
+            ("Bitte erstatten Sie mir den vollen Kaufpreis zurück", false),
+            ("Mein Kollege hat die Bestellung aufgegeben, wann kommt sie?", false),
+            ("olá, preciso falar com um responsável da loja", false),
+            ("mais uma vez sem internet, vocês são uma piada", true),
+            ("quero o estorno da compra de 350 reais", false),
+            ("meu chefe pediu a nota fiscal em nome da empresa", false),
+            ("buongiorno, mi passate l'ufficio reclami?", false),
+            ("ancora niente, siete ridicoli", true),
+            ("vi chiedo di cancellare il mio account e tutti i miei dati", false),
+            ("il mio capo vuole la fattura intestata alla ditta", false),
+            ("goedemiddag, ik wil graag iemand spreken over mijn contract", false),
+            ("ongelofelijk, weer niet geleverd. wat een zooi", true),
+            ("graag mijn abonnement per direct beëindigen", false),
+            ("mijn baas wil een factuur op naam van het bedrijf", false),
+        ]);
     }
 }

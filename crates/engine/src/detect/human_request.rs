@@ -90,7 +90,8 @@ fn who(a: &Analysis<'_>, k: usize, from: usize, to: usize) -> Option<Who> {
     }
     // "anyone there who isn't a robot": someone defined against the bot.
     let (sf, st) = a.sentence_range(k);
-    let not_bot = (sf..st).any(|b| a.has(b, C::Bot) && (b.saturating_sub(3).max(sf)..b).any(|n| a.has(n, C::Neg)));
+    let not_bot = (sf..st)
+        .any(|b| a.has(b, C::Bot) && (b.saturating_sub(3).max(sf)..b).any(|n| a.has(n, C::Neg)));
     if not_bot && t.has(C::Someone) {
         return Some(Who::Strong);
     }
@@ -115,10 +116,15 @@ fn clause(a: &Analysis<'_>, from: usize, to: usize) -> Option<Hit> {
     let about_bot = a.find(from, to, C::AreYou.bit()).is_some();
     let about_hours = a.find(from, to, C::Hours.bit()).is_some();
     // "are you a real person please?" is still a question about the bot.
-    let question_only = (about_bot && a.find(from, to, C::Want.bit()).is_none()) || (about_hours && !wants);
+    let question_only =
+        (about_bot && a.find(from, to, C::Want.bit()).is_none()) || (about_hours && !wants);
     let (s_from, s_to) = a.sentence_range(from);
     let asked = a
-        .find(s_from, s_to, mask(&[C::Want, C::Please, C::Modal, C::Person, C::Someone, C::Team]))
+        .find(
+            s_from,
+            s_to,
+            mask(&[C::Want, C::Please, C::Modal, C::Person, C::Someone, C::Team]),
+        )
         .is_some();
 
     // "transfer me", "call me back", "rappelez-moi", "pásame", "ik wil teruggebeld worden".
@@ -219,8 +225,15 @@ fn clause(a: &Analysis<'_>, from: usize, to: usize) -> Option<Hit> {
     // A number to reach someone: "what's the number to call your support people".
     if let Some(p) = a.find(from, to, C::PhoneNum.bit()) {
         // "my number", "update the number in my profile": the customer's own number.
-        let own = a.find(p.saturating_sub(3).max(from), p, C::Poss.bit()).is_some()
-            || a.find(from, to, mask(&[C::Change, C::Reset, C::Sensitive, C::SensitiveWeak])).is_some();
+        let own = a
+            .find(p.saturating_sub(3).max(from), p, C::Poss.bit())
+            .is_some()
+            || a.find(
+                from,
+                to,
+                mask(&[C::Change, C::Reset, C::Sensitive, C::SensitiveWeak]),
+            )
+            .is_some();
         let reach = (s_from..s_to).find(|&k| {
             a.tokens[k].tags & ASK != 0
                 || matches!(who(a, k, s_from, s_to), Some(Who::Strong | Who::Team))
@@ -298,13 +311,19 @@ mod tests {
     #[test]
     fn asks_in_seven_languages() {
         check(&[
-            ("could you connect me with one of your advisors please", true),
+            (
+                "could you connect me with one of your advisors please",
+                true,
+            ),
             ("I wanna chat w/ a live agent", true),
             ("HUMAN PLEASE", true),
             ("operator!!", true),
             ("Necesito hablar con un asesor sobre mi factura", true),
             ("pásame con una persona de verdad", true),
-            ("Je souhaiterais échanger avec un conseiller au sujet de ma facture", true),
+            (
+                "Je souhaiterais échanger avec un conseiller au sujet de ma facture",
+                true,
+            ),
             ("Könnten Sie mich bitte mit einem Berater verbinden?", true),
             ("kann mich bitte jemand zurückrufen", true),
             ("Gostaria de falar com um atendente humano", true),
@@ -323,18 +342,329 @@ mod tests {
         check(&[
             ("my insurance agent said I should email you the form", false),
             ("I work in human resources and need an invoice", false),
-            ("no need for a person, just tell me the opening times", false),
+            (
+                "no need for a person, just tell me the opening times",
+                false,
+            ),
             ("I don't want to speak to anyone, just send the link", false),
             ("are you a human or a machine?", false),
             ("when is your customer service open on sundays?", false),
             ("the delivery person was very friendly", false),
             ("mi agente de viajes ya lo reservó", false),
             ("je n'ai pas besoin d'un conseiller, merci", false),
-            ("Ich brauche keinen Mitarbeiter, nur die Öffnungszeiten", false),
+            (
+                "Ich brauche keinen Mitarbeiter, nur die Öffnungszeiten",
+                false,
+            ),
             ("mijn makelaar heeft de sleutels", false),
             ("my manager wants a copy of the receipt", false),
             ("Il mio agente immobiliare mi ha detto di scrivervi", false),
             ("o horário de atendimento é até que horas?", false),
+        ]);
+    }
+
+    /// Held-out style sentences written for these tests (not from the dev data), in all
+    /// seven languages, positives and hard negatives mixed.
+    #[test]
+    fn seven_languages_table() {
+        check(&[
+            (
+                "Could I get a callback from someone in your accounts department?",
+                true,
+            ),
+            ("need a human asap, the bot keeps looping", true),
+            ("Is there any way to reach an actual staff member?", true),
+            ("put me on with a manager please", true),
+            ("i'd like to talk this through with a real advisor", true),
+            (
+                "Connect me to customer support, I have a billing dispute",
+                true,
+            ),
+            ("Can somebody from your team phone me this evening?", true),
+            ("representitive please", true),
+            ("My estate agent needs a copy of the invoice", false),
+            (
+                "the human resources department asked me to fill a form",
+                false,
+            ),
+            (
+                "I spoke to an agent yesterday and she fixed it, thanks",
+                false,
+            ),
+            (
+                "No thanks, I don't need to talk to anyone, the FAQ helped",
+                false,
+            ),
+            ("what are your customer service opening hours?", false),
+            ("is this a real person typing?", false),
+            ("our delivery guy was super friendly", false),
+            (
+                "My manager approved the purchase, can you send the invoice?",
+                false,
+            ),
+            ("¿Me puede llamar un asesor mañana por la mañana?", true),
+            ("necesito hablar con un humano ya", true),
+            ("quisiera que me atendiera un agente, por favor", true),
+            ("pónganme con el encargado de facturación", true),
+            ("hay alguna persona real con la que pueda hablar?", true),
+            ("me comunica con atención al cliente por favor", true),
+            ("mi agente inmobiliario necesita el contrato firmado", false),
+            ("no hace falta que me llamen, gracias", false),
+            (
+                "¿a qué hora abre el servicio de atención al cliente?",
+                false,
+            ),
+            ("¿eres un bot?", false),
+            ("el repartidor dejó el paquete en la portería", false),
+            ("Recursos Humanos me pidió el certificado", false),
+            (
+                "Pouvez-vous me mettre en contact avec un conseiller ?",
+                true,
+            ),
+            ("je veux un humain, pas un robot", true),
+            (
+                "j'aimerais qu'une personne de votre service me rappelle",
+                true,
+            ),
+            ("passez-moi votre responsable s'il vous plaît", true),
+            (
+                "est-il possible de parler à quelqu'un du service technique ?",
+                true,
+            ),
+            ("un agent svp", true),
+            ("mon agent immobilier a besoin de l'attestation", false),
+            ("je n'ai pas besoin de parler à quelqu'un, merci", false),
+            ("à quelle heure ouvre votre service client ?", false),
+            ("est-ce que je parle à un robot ?", false),
+            ("le livreur a laissé le colis devant la porte", false),
+            ("les ressources humaines m'ont demandé une facture", false),
+            ("Ich möchte bitte mit einem Menschen sprechen.", true),
+            ("Können Sie mich mit Ihrem Kundenservice verbinden?", true),
+            ("bitte um Rückruf durch einen Berater", true),
+            ("gebt mir bitte einen echten Mitarbeiter", true),
+            ("Kann ich mit jemandem aus der Technik telefonieren?", true),
+            ("mitarbeiter bitte!!!", true),
+            ("Mein Makler braucht die Police als PDF", false),
+            (
+                "Ich muss mit niemandem sprechen, danke, hat sich erledigt",
+                false,
+            ),
+            (
+                "Wann ist der Kundenservice am Wochenende erreichbar?",
+                false,
+            ),
+            ("Bist du ein Roboter?", false),
+            ("Der Paketbote war sehr freundlich", false),
+            ("Die Personalabteilung braucht eine Rechnung", false),
+            ("Quero falar com um atendente, por favor", true),
+            ("Pode me passar para um supervisor?", true),
+            ("gostaria que alguém da equipe me ligasse hoje", true),
+            ("tem como falar com uma pessoa de verdade?", true),
+            ("me transfere pro suporte técnico", true),
+            ("atendente humano por favor", true),
+            ("meu corretor de imóveis pediu o contrato", false),
+            ("não preciso falar com ninguém, obrigado", false),
+            ("qual o horário de atendimento no sábado?", false),
+            ("você é um robô?", false),
+            ("o entregador deixou na portaria", false),
+            ("o RH da minha empresa pediu a nota fiscal", false),
+            ("Vorrei parlare con un operatore, per favore", true),
+            ("mi può richiamare un consulente?", true),
+            ("passatemi un responsabile", true),
+            ("c'è un essere umano con cui posso parlare?", true),
+            ("voglio un operatore umano", true),
+            (
+                "potete mettermi in contatto con l'assistenza clienti?",
+                true,
+            ),
+            ("il mio agente immobiliare vuole la fattura", false),
+            ("non ho bisogno di parlare con nessuno, grazie", false),
+            ("a che ora apre il servizio clienti?", false),
+            ("sei un bot?", false),
+            ("il corriere ha lasciato il pacco al vicino", false),
+            ("l'ufficio risorse umane mi ha chiesto la ricevuta", false),
+            ("Ik wil graag een medewerker spreken", true),
+            ("Kunt u mij doorverbinden met de klantenservice?", true),
+            ("kan iemand mij vandaag terugbellen?", true),
+            ("geef me een echt mens", true),
+            ("ik wil met een leidinggevende praten", true),
+            ("medewerker aub", true),
+            ("mijn makelaar wil een kopie van de factuur", false),
+            ("ik hoef niemand te spreken, bedankt", false),
+            ("wanneer is de klantenservice bereikbaar?", false),
+            ("ben je een robot?", false),
+            ("de bezorger heeft het pakket bij de buren gelegd", false),
+            ("personeelszaken vroeg om een factuur", false),
+        ]);
+    }
+
+    /// Held-out style sentences written for these tests (not from the dev data), in all
+    /// seven languages, positives and hard negatives mixed.
+    #[test]
+    fn mixed_messages_table() {
+        check(&[
+            ("Could you escalate my case to a team leader?", true),
+            ("I'd prefer to deal with a person on this one", true),
+            ("transfer to live chat agent", true),
+            ("ok let me talk to your colleague then", true),
+            ("I'm an insurance agent, do you offer group plans?", false),
+            ("great, thanks for the help!", false),
+            ("my agent at the bank said I should ask you", false),
+            ("oye, ¿me pasas con alguien que sepa?", true),
+            ("prefiero tratarlo con una persona", true),
+            ("que me llame alguien de soporte, porfa", true),
+            ("no quiero hablar con nadie, solo dime el precio", false),
+            ("el técnico vino ayer y lo arregló", false),
+            ("je voudrais avoir quelqu'un au bout du fil", true),
+            ("rappelez-moi svp, c'est urgent", true),
+            ("mettez-moi en relation avec le service réclamations", true),
+            ("pas la peine de me rappeler, tout est réglé", false),
+            ("le technicien est passé ce matin, merci", false),
+            ("ich will jetzt sofort einen Ansprechpartner", true),
+            ("Bitte leiten Sie mich an die Buchhaltung weiter", true),
+            ("gibt es jemanden, mit dem ich reden kann?", true),
+            ("Danke, der Techniker war schon da", false),
+            ("Ich brauche keinen Rückruf", false),
+            ("quero conversar com um humano", true),
+            ("me coloca em contato com o gerente", true),
+            ("alguém pode me atender?", true),
+            ("não precisa me ligar, obrigado", false),
+            ("voglio parlare con una persona vera", true),
+            ("mi fate chiamare da un tecnico?", true),
+            ("posso avere un operatore al telefono?", true),
+            ("il tecnico è passato stamattina", false),
+            ("ik wil iemand aan de telefoon", true),
+            ("verbind me door met een mens alsjeblieft", true),
+            ("kan ik een medewerker spreken over mijn factuur?", true),
+            ("je hoeft me niet te bellen", false),
+            ("I'd like a refund for the flight, it was £780", false),
+            ("terminate my contract effective today", false),
+            ("remove my card details from your system and delete my profile", false),
+            ("my account has been compromised", false),
+            ("I didn't authorise this payment of 55 dollars", false),
+            ("please transfer ownership of the account to my wife", false),
+            ("can I get a refund of 20 euros for the late delivery?", false),
+            ("do you offer refunds on sale items?", false),
+            ("quiero darme de baja del servicio", false),
+            ("devuélvanme los 1.200 pesos", false),
+            ("alguien hackeó mi cuenta", false),
+            ("¿cuál es su política de devoluciones?", false),
+            ("annulez ma commande, je l'ai déjà payée", false),
+            ("je conteste ce prélèvement de 230 €", false),
+            ("quelqu'un a piraté mon compte", false),
+            ("comment annuler une commande moi-même ?", false),
+            ("Ich möchte meine Mitgliedschaft kündigen", false),
+            ("Bitte überweisen Sie mir die 700 Euro zurück", false),
+            ("Jemand hat mein Passwort geändert, ich komme nicht mehr rein", false),
+            ("Wie kann ich meine Bestellung stornieren?", false),
+            ("quero cancelar meu plano", false),
+            ("devolvam meu dinheiro, 400 reais", false),
+            ("recebi uma cobrança que não fiz", false),
+            ("qual é a política de reembolso?", false),
+            ("voglio chiudere il conto", false),
+            ("restituitemi i 500 euro", false),
+            ("qualcuno ha usato la mia carta senza permesso", false),
+            ("qual è la politica di reso?", false),
+            ("ik wil mijn lidmaatschap opzeggen", false),
+            ("stort de 250 euro terug", false),
+            ("iemand heeft ingelogd op mijn account", false),
+            ("wat is jullie retourbeleid?", false),
+            ("honestly this is a joke, nothing works", false),
+            ("are you kidding me?? AGAIN??", false),
+            ("I've had it with your useless app", false),
+            ("unacceptable. I'm furious.", false),
+            ("sorry if this is a dumb question, how do I log in?", false),
+            ("qué desastre de empresa, de verdad", false),
+            ("ya estoy harto, siempre lo mismo", false),
+            ("disculpa, ¿cuándo llega mi pedido?", false),
+            ("c'est honteux, personne ne répond jamais", false),
+            ("vous vous moquez de moi ?!", false),
+            ("excusez-moi, une petite question sur ma facture", false),
+            ("das ist doch lächerlich!!", false),
+            ("ich bin stinksauer auf euren Laden", false),
+            ("sorry für die Störung, kurze Frage zur Lieferung", false),
+            ("que palhaçada é essa?", false),
+            ("já estou cansado de reclamar", false),
+            ("com licença, qual o prazo de entrega?", false),
+            ("ma state scherzando?!", false),
+            ("basta, mi avete stancato", false),
+            ("scusa, quando arriva il pacco?", false),
+            ("wat een schande dit", false),
+            ("ik word hier gek van", false),
+            ("excuses voor de vraag, wanneer komt mijn pakket?", false),
+            ("look, I appreciate the bot, but this needs a human touch. who can I speak with?", true),
+            ("Is it possible for one of your specialists to give me a ring tomorrow morning?", true),
+            ("SERIOUSLY just connect me to someone already", true),
+            ("I need a member of your team to help me close my late father's account", true),
+            ("your agent Maria was lovely on the phone yesterday, just confirming the delivery date", false),
+            ("we're a travel agency, can we book group tickets through you?", false),
+            ("that's the last straw, I'm cancelling my subscription today", false),
+            ("wow, just wow. another week without hot water", false),
+            ("there are two withdrawals from my account I never made, total $900", false),
+            ("my refund of $45 came through, thanks!", false),
+            ("¿Habría alguna forma de hablar directamente con un gestor?", true),
+            ("me gustaría que un técnico me llamara para revisar la instalación", true),
+            ("mi gestor del banco me dijo que os escribiera", false),
+            ("por favor, eliminad mi perfil y todos mis datos", false),
+            ("vaya servicio más malo, tres días esperando y ni una respuesta", false),
+            ("cámbienme el IBAN de la domiciliación, por favor", false),
+            ("J'aimerais être recontacté par un conseiller clientèle", true),
+            ("je souhaite résilier mon forfait mobile", false),
+            ("bon sang, ça fait trois fois que je vous explique !", false),
+            ("mon conseiller bancaire m'a dit de vous contacter pour la facture", false),
+            ("remboursez-moi les 150 euros, le produit est défectueux", false),
+            ("Könnte mich ein Kollege aus dem Vertrieb zurückrufen?", true),
+            ("Ich möchte mein Abo zum nächstmöglichen Termin kündigen", false),
+            ("Zum dritten Mal: Die Lieferung ist unvollständig!", false),
+            ("mein Berater bei der Bank hat gesagt, ich soll mich hier melden", false),
+            ("Auf meiner Kreditkarte ist eine Zahlung über 320 €, die ich nicht autorisiert habe", false),
+            ("dá pra falar com algum atendente de carne e osso?", true),
+            ("quero encerrar minha conta", false),
+            ("que serviço horrível, ninguém resolve nada", false),
+            ("o atendente de ontem foi muito educado, obrigado", false),
+            ("troquem o e-mail de login da minha conta, por favor", false),
+            ("sarebbe possibile parlare con un addetto?", true),
+            ("vorrei disdire il contratto della luce", false),
+            ("siete proprio dei dilettanti, tre settimane per una consegna", false),
+            ("il mio consulente finanziario mi ha consigliato di scrivervi", false),
+            ("voglio che mi restituiate i 180 euro", false),
+            ("graag contact met een klantenservicemedewerker", true),
+            ("ik wil mijn account laten verwijderen", false),
+            ("dit is al de derde keer dat ik bel, schandalig", false),
+            ("mijn adviseur bij de bank zei dat ik jullie moest mailen", false),
+            ("er is geld van mijn rekening gehaald zonder dat ik iets gekocht heb", false),
+            ("hey quick one - is there somebody in sales i could have a word with about bulk pricing?", true),
+            ("pls get a human on this, the answers dont match my problem", true),
+            ("do you have humans working weekends or is it all automated?", false),
+            ("I used to work as a support agent myself haha, anyway where's my invoice", false),
+            ("I DEMAND TO SPEAK TO YOUR SUPERVISOR", true),
+            ("hi, please stop my monthly plan and close the account, moving overseas", false),
+            ("so I've now wasted my whole lunch break on this chat. brilliant.", false),
+            ("I wasn't the one who bought those AirPods on my card last night", false),
+            ("buenas, ¿podría hablar con alguien del departamento comercial?", true),
+            ("llevo media hora aquí y nada, qué pérdida de tiempo", false),
+            ("quiero anular el pedido 4452, ya está pagado", false),
+            ("mi hermano trabaja de agente de seguros y me recomendó esta tienda", false),
+            ("bonjour, je souhaiterais qu'un technicien me contacte pour l'installation", true),
+            ("encore raté, franchement vous êtes des guignols", false),
+            ("je voudrais fermer définitivement mon compte client", false),
+            ("c'est possible de parler de la garantie ici ?", false),
+            ("hallo, kann ich bitte jemanden vom Support sprechen?", true),
+            ("langsam platzt mir echt der Kragen mit euch", false),
+            ("Bitte erstatten Sie mir den vollen Kaufpreis zurück", false),
+            ("Mein Kollege hat die Bestellung aufgegeben, wann kommt sie?", false),
+            ("olá, preciso falar com um responsável da loja", true),
+            ("mais uma vez sem internet, vocês são uma piada", false),
+            ("quero o estorno da compra de 350 reais", false),
+            ("meu chefe pediu a nota fiscal em nome da empresa", false),
+            ("buongiorno, mi passate l'ufficio reclami?", true),
+            ("ancora niente, siete ridicoli", false),
+            ("vi chiedo di cancellare il mio account e tutti i miei dati", false),
+            ("il mio capo vuole la fattura intestata alla ditta", false),
+            ("goedemiddag, ik wil graag iemand spreken over mijn contract", true),
+            ("ongelofelijk, weer niet geleverd. wat een zooi", false),
+            ("graag mijn abonnement per direct beëindigen", false),
+            ("mijn baas wil een factuur op naam van het bedrijf", false),
         ]);
     }
 }

@@ -38,9 +38,18 @@ mod tests {
     fn topics() {
         let t = |s: &str| topic(&Analysis::new(s));
         assert_eq!(t("I was charged twice on my invoice"), Topic::Billing);
-        assert_eq!(t("the app crashes with error 500 when I open it"), Topic::Technical);
-        assert_eq!(t("mot de passe oublié, je ne peux plus accéder à mon compte"), Topic::Account);
-        assert_eq!(t("wo ist mein Paket? Die Lieferung ist verspätet"), Topic::Shipping);
+        assert_eq!(
+            t("the app crashes with error 500 when I open it"),
+            Topic::Technical
+        );
+        assert_eq!(
+            t("mot de passe oublié, je ne peux plus accéder à mon compte"),
+            Topic::Account
+        );
+        assert_eq!(
+            t("wo ist mein Paket? Die Lieferung ist verspätet"),
+            Topic::Shipping
+        );
         assert_eq!(t("hello there"), Topic::General);
     }
 }

@@ -380,7 +380,10 @@ impl Lexicon {
         let mut k = 0;
         while k < phrases.len() {
             let head = &phrases[k].words[0];
-            let end = k + phrases[k..].iter().take_while(|p| &p.words[0] == head).count();
+            let end = k + phrases[k..]
+                .iter()
+                .take_while(|p| &p.words[0] == head)
+                .count();
             if let Some(node) = walk(&nodes, &edges, head) {
                 nodes[node].phrase_start = k as u32;
                 nodes[node].phrase_end = end as u32;
@@ -479,7 +482,8 @@ impl Lexicon {
             if a.tokens[i].tags & PHRASE_HEAD == 0 {
                 continue;
             }
-            let Some(node) = walk(&self.nodes, &self.edges, a.norm(i)).and_then(|n| self.nodes.get(n))
+            let Some(node) =
+                walk(&self.nodes, &self.edges, a.norm(i)).and_then(|n| self.nodes.get(n))
             else {
                 continue;
             };
@@ -580,7 +584,10 @@ fn letter_set(w: &[u8]) -> u32 {
 fn is_swap(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && {
         let diff: Vec<usize> = (0..a.len()).filter(|&k| a[k] != b[k]).collect();
-        diff.len() == 2 && diff[1] == diff[0] + 1 && a[diff[0]] == b[diff[1]] && a[diff[1]] == b[diff[0]]
+        diff.len() == 2
+            && diff[1] == diff[0] + 1
+            && a[diff[0]] == b[diff[1]]
+            && a[diff[1]] == b[diff[0]]
     }
 }
 
