@@ -47,6 +47,9 @@ fn maybe_secret(text: &str) -> bool {
 
 /// Redacts and reports each replacement, so evidence spans can be moved to the new text.
 pub(crate) fn redact_mapped(text: &str) -> (String, Vec<Edit>) {
+    if !maybe_secret(text) {
+        return (text.to_owned(), Vec::new());
+    }
     let chars: Vec<char> = text.chars().collect();
     let mut out = String::with_capacity(text.len());
     let mut edits = Vec::new();
