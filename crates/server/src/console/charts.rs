@@ -63,7 +63,7 @@ pub fn stacked_days(days: &[DayBar], title: &str) -> Markup {
                 rect.esc x=(fmt(x)) y=(fmt(y_esc)) width=(fmt(bw)) height=(fmt(base - y_esc)) {
                     title { (d.label) ": " (d.escalated) " handed to a person" }
                 }
-                @if (n - 1 - i) % every == 0 {
+                @if (n - 1 - i).is_multiple_of(every) {
                     text.axis x=(fmt(x_of(i, n))) y=(fmt(H - 6.0)) text-anchor="middle" { (d.label) }
                 }
             }
@@ -110,7 +110,7 @@ pub fn percent_line(
                 }
             }
             @for (i, l) in labels.iter().enumerate() {
-                @if (n - 1 - i) % every == 0 {
+                @if (n - 1 - i).is_multiple_of(every) {
                     text.axis x=(fmt(x_of(i, n))) y=(fmt(H - 6.0)) text-anchor="middle" { (l) }
                 }
             }

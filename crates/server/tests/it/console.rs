@@ -194,6 +194,31 @@ pub async fn handoff(s: &Server, b: &Value) -> (String, String, String, String) 
     )
 }
 
+/// A bundle whose customer asks for a person in words, so the reason carries a text span.
+pub fn worded_bundle() -> Value {
+    use baton_engine::{BundleMeta, Conversation, Customer, Decision, Millis, Page, Policy};
+    let mut c = Conversation::new(Policy::default());
+    let t0 = 1_764_000_000_000u64;
+    let d = c.customer_message(
+        Millis(t0),
+        "My tent pole broke, I want to talk to a human please",
+    );
+    assert!(matches!(d, Decision::Escalate { .. }), "{d:?}");
+    let b = c.bundle(BundleMeta {
+        id: new_id(),
+        created_at: Millis(t0 + 1_000),
+        site: crate::util::SITE.to_owned(),
+        conversation_id: new_id(),
+        page: Page {
+            url: "https://shop.example/tents".into(),
+            title: "Tents".into(),
+            locale: "en".into(),
+        },
+        customer: Customer::default(),
+    });
+    serde_json::to_value(b).unwrap()
+}
+
 /// A fresh handoff from the engine-built test bundle.
 pub async fn new_handoff(s: &Server) -> (String, String, String, String) {
     handoff(s, &bundle(&new_id(), &new_id())).await
@@ -453,7 +478,7 @@ async fn customer_text_is_escaped_in_console_and_dashboard() {
 #[tokio::test]
 async fn claim_reply_close_and_the_clean_handoff_rate() {
     let s = start();
-    let (id, _, _, _) = new_handoff(&s).await;
+    let (id, _, _, _) = handoff(&s, &worded_bundle()).await;
     let mut ada = Agent::new(&s);
     ada.login(ADA.0, ADA.1).await;
     let path = format!("/console/handoffs/{id}");
