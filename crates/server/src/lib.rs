@@ -17,6 +17,7 @@ pub mod identity;
 pub mod metrics;
 pub mod origin;
 pub mod relay;
+pub mod retention;
 pub mod serve;
 pub mod state;
 pub mod verify;

@@ -75,8 +75,48 @@ pub enum ServeError {
     },
 }
 
-/// Runs the server until Ctrl-C or SIGTERM, then drains in-flight requests and stops.
-pub async fn run(opts: ServeOptions) -> Result<(), ServeError> {
+/// A running server (from `start`): its address and a handle to stop it.
+#[derive(Debug)]
+pub struct Running {
+    addr: SocketAddr,
+    demo_agents: Vec<(String, String)>,
+    stop: watch::Sender<bool>,
+    http: tokio::task::JoinHandle<Result<(), ServeError>>,
+    worker: tokio::task::JoinHandle<()>,
+    db: Db,
+}
+
+impl Running {
+    /// The bound address (useful with port 0).
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `(email, password)` of seeded demo agents, to print.
+    pub fn demo_agents(&self) -> &[(String, String)] {
+        &self.demo_agents
+    }
+
+    /// Stops accepting connections, lets in-flight requests finish, stops the webhook
+    /// worker (a delivery in progress completes or is retried after its lease) and closes
+    /// the database.
+    pub async fn stop(self) -> Result<(), ServeError> {
+        let _ = self.stop.send(true);
+        let served = match self.http.await {
+            Ok(result) => result,
+            Err(join) => Err(ServeError::Io {
+                addr: self.addr.to_string(),
+                source: std::io::Error::other(join),
+            }),
+        };
+        let _ = tokio::time::timeout(Duration::from_secs(10), self.worker).await;
+        self.db.close().await;
+        served
+    }
+}
+
+/// Loads config, opens and migrates storage, binds, and starts serving in the background.
+pub async fn start(opts: ServeOptions) -> Result<Running, ServeError> {
     let sites = Sites::load(&opts.configs)?;
     std::fs::create_dir_all(&opts.data_dir).map_err(|e| ServeError::Path {
         flag: "--data-dir",
@@ -111,12 +151,13 @@ pub async fn run(opts: ServeOptions) -> Result<(), ServeError> {
         demo_page: opts.demo_page.clone(),
     };
     let state = AppState::new(db.clone(), sites, clock, files).await?;
-    let (stop_tx, stop_rx) = watch::channel(false);
+    let (stop, stop_rx) = watch::channel(false);
     let worker = tokio::spawn(crate::webhook::run_worker(state.clone(), stop_rx.clone()));
     if db.backend() == Backend::Postgres {
         // Several instances share this database: carry live events between them.
         crate::fanout::spawn(&url, &state, stop_rx.clone()).await?;
     }
+    tokio::spawn(crate::retention::run(state.clone(), stop_rx.clone()));
 
     let addr = format!("{}:{}", opts.host, opts.port);
     let listener = TcpListener::bind(&addr)
@@ -129,22 +170,38 @@ pub async fn run(opts: ServeOptions) -> Result<(), ServeError> {
         addr: addr.clone(),
         source,
     })?;
+    let app = crate::app::router(state);
+    let mut stopped = stop_rx;
+    let http = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = stopped.wait_for(|stop| *stop).await;
+            })
+            .await
+            .map_err(|source| ServeError::Io { addr, source })
+    });
+    Ok(Running {
+        addr: local,
+        demo_agents,
+        stop,
+        http,
+        worker,
+        db,
+    })
+}
+
+/// Runs the server until Ctrl-C or SIGTERM, then drains in-flight requests and stops.
+pub async fn run(opts: ServeOptions) -> Result<(), ServeError> {
+    let running = start(opts).await?;
+    let local = running.addr();
     // The one line tests and scripts read to find the port; keep its shape stable.
     println!("baton listening on http://{local}");
-    for (email, password) in &demo_agents {
+    for (email, password) in running.demo_agents() {
         println!("baton demo agent: {email} / {password} (console: http://{local}/console/login)");
     }
-    let app = crate::app::router(state);
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|source| ServeError::Io { addr, source })?;
-
-    tracing::info!("shutting down: in-flight requests drained");
-    let _ = stop_tx.send(true);
-    let _ = tokio::time::timeout(Duration::from_secs(10), worker).await;
-    db.close().await;
-    Ok(())
+    shutdown_signal().await;
+    tracing::info!("shutting down: draining in-flight requests");
+    running.stop().await
 }
 
 /// Seeds customer records and agent accounts from the site configs; returns the demo

@@ -25,16 +25,16 @@ const BATCH: i64 = 32;
 const MAX_BACKOFF_MS: i64 = 15 * 60 * 1000;
 
 /// The deliveries a new handoff triggers (webhooks filtered by queue).
-pub fn deliveries_for<'a>(site: &'a Site, bundle: &'a HandoffV1, now: i64) -> Vec<NewDelivery<'a>> {
+pub fn deliveries_for(site: &Site, bundle: &HandoffV1, now: i64) -> Vec<NewDelivery> {
     site.webhooks
         .iter()
         .filter(|w| w.queues.is_empty() || w.queues.contains(&bundle.route.queue))
         .map(|w| NewDelivery {
-            handoff_id: &bundle.id,
-            site: &site.id,
-            webhook: &w.name,
-            kind: w.kind.as_str(),
-            url: &w.url,
+            handoff_id: bundle.id.clone(),
+            site: site.id.clone(),
+            webhook: w.name.clone(),
+            kind: w.kind.as_str().to_owned(),
+            url: w.url.clone(),
             payload: payload(w.kind, site, bundle),
             max_attempts: i64::from(w.max_attempts),
             now,

@@ -180,32 +180,33 @@ async fn ingest(
     let deliveries = webhook::deliveries_for(&site, &bundle, now.0 as i64);
     let route = &bundle.route;
     let row = NewHandoff {
-        id: &bundle.id,
-        site: &bundle.site,
-        conversation_id: &bundle.conversation_id,
+        id: bundle.id.clone(),
+        site: bundle.site.clone(),
+        conversation_id: bundle.conversation_id.clone(),
         created_at: bundle.created_at.0 as i64,
         received_at: now.0 as i64,
-        body_hash: &body_hash,
-        bundle: &stored,
-        queue: &route.queue,
-        priority: priority_name(route.priority),
+        body_hash: body_hash.clone(),
+        bundle: stored,
+        queue: route.queue.clone(),
+        priority: priority_name(route.priority).to_owned(),
         priority_rank: priority_rank(route.priority),
-        rule: &route.rule,
-        triggers: &triggers,
-        claimed_triggers: &claimed,
+        rule: route.rule.clone(),
+        triggers,
+        claimed_triggers: claimed,
         reasons_match: verification.is_match(),
-        verification: &verification_json,
-        customer_id: bundle.customer.id.as_deref(),
+        verification: verification_json,
+        customer_id: bundle.customer.id.clone(),
         customer_verified: bundle.customer.verified,
-        summary: &bundle.summary,
-        response: &response,
-        page_url: &bundle.page.url,
-        page_title: &bundle.page.title,
-        locale: &bundle.page.locale,
+        summary: bundle.summary.clone(),
+        response: response.clone(),
+        page_url: bundle.page.url.clone(),
+        page_title: bundle.page.title.clone(),
+        locale: bundle.page.locale.clone(),
     };
-    match state.db.insert_handoff(&row, &deliveries).await? {
+    let has_deliveries = !deliveries.is_empty();
+    match state.db.insert_handoff(row, deliveries).await? {
         Inserted::New => {
-            if !deliveries.is_empty() {
+            if has_deliveries {
                 state.webhook_wake.notify_one();
             }
             // Nobody listening is fine: the console also reads the queue from the database.

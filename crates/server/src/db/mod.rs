@@ -21,15 +21,18 @@ use futures_util::future::BoxFuture;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::pool::PoolConnectionMetadata;
 use sqlx::{AnyConnection, AnyPool};
+use tokio::sync::mpsc;
 
 mod agents;
 mod conversations;
 mod customers;
 mod handoffs;
+mod retention;
 mod webhooks;
 
 pub use conversations::{EventKind, NewConversation, NewEvent};
 pub use handoffs::{HandoffRow, Inserted, NewHandoff, PriorTicket};
+pub use retention::{Purged, PURGED_BUNDLE};
 pub use webhooks::{Delivery, NewDelivery};
 
 /// Which database engine is behind a `Db`.
@@ -61,6 +64,14 @@ pub struct Db {
     read: AnyPool,
     write: AnyPool,
     backend: Backend,
+    /// Queue of the group-commit writer task (`handoffs::run_writer`).
+    writer: mpsc::Sender<handoffs::Job>,
+}
+
+impl std::fmt::Debug for handoffs::Job {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Job")
+    }
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -108,10 +119,13 @@ impl Db {
                     .after_connect(sqlite_pragmas)
                     .connect_with(options)
                     .await?;
+                let (writer, jobs) = mpsc::channel(1024);
+                tokio::spawn(handoffs::run_writer(write.clone(), jobs));
                 Ok(Db {
                     read,
                     write,
                     backend,
+                    writer,
                 })
             }
             Backend::Postgres => {
@@ -124,10 +138,13 @@ impl Db {
                 // sqlx takes a Postgres advisory lock around migrations, so instances
                 // starting together on one database migrate it once.
                 POSTGRES_MIGRATIONS.run(&pool).await?;
+                let (writer, jobs) = mpsc::channel(1024);
+                tokio::spawn(handoffs::run_writer(pool.clone(), jobs));
                 Ok(Db {
                     read: pool.clone(),
                     write: pool,
                     backend,
+                    writer,
                 })
             }
         }

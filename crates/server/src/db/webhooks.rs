@@ -4,18 +4,18 @@ use sqlx::{Any, Row, Transaction};
 use super::{Backend, Db};
 
 /// A delivery to enqueue with a new handoff.
-#[derive(Debug)]
-pub struct NewDelivery<'a> {
+#[derive(Debug, Clone)]
+pub struct NewDelivery {
     /// Handoff id.
-    pub handoff_id: &'a str,
+    pub handoff_id: String,
     /// Site id.
-    pub site: &'a str,
+    pub site: String,
     /// Webhook name from the config.
-    pub webhook: &'a str,
+    pub webhook: String,
     /// Payload format (`helpdesk` | `slack`).
-    pub kind: &'a str,
+    pub kind: String,
     /// Target URL.
-    pub url: &'a str,
+    pub url: String,
     /// Request body.
     pub payload: String,
     /// Attempts before dead-lettering.
@@ -49,18 +49,18 @@ pub struct Delivery {
 
 pub(super) async fn insert_delivery(
     tx: &mut Transaction<'static, Any>,
-    d: &NewDelivery<'_>,
+    d: &NewDelivery,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO webhook_deliveries (handoff_id, site, webhook, kind, url, payload, \
          max_attempts, next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) \
          ON CONFLICT (handoff_id, webhook) DO NOTHING",
     )
-    .bind(d.handoff_id)
-    .bind(d.site)
-    .bind(d.webhook)
-    .bind(d.kind)
-    .bind(d.url)
+    .bind(&d.handoff_id)
+    .bind(&d.site)
+    .bind(&d.webhook)
+    .bind(&d.kind)
+    .bind(&d.url)
     .bind(&d.payload)
     .bind(d.max_attempts)
     .bind(d.now)

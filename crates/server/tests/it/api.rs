@@ -672,3 +672,29 @@ async fn secrets_the_browser_missed_are_redacted_before_storage() {
     );
     assert_eq!(s.metric("baton_redacted_on_server_total ").await, 1.0);
 }
+
+#[tokio::test]
+async fn retention_purges_texts_but_keeps_counts_and_idempotency() {
+    let s = Server::start();
+    let b = bundle(&new_id(), &new_id());
+    let (status, _, first) = post_bundle(&s, &b).await;
+    assert_eq!(status, 201);
+    let db = baton_server::db::Db::connect(&s.db_url()).await.unwrap();
+    let id = b["id"].as_str().unwrap();
+    let before = db.handoff(id).await.unwrap().unwrap();
+    assert!(before.bundle.contains("tent pole"));
+    // Nothing is older than a cutoff in the past.
+    let none = db.purge_before(SITE, 1).await.unwrap();
+    assert_eq!(none.handoffs, 0);
+    let far_future = i64::MAX / 2;
+    let purged = db.purge_before(SITE, far_future).await.unwrap();
+    assert_eq!(purged.handoffs, 1);
+    let after = db.handoff(id).await.unwrap().unwrap();
+    assert_eq!(after.bundle, baton_server::db::PURGED_BUNDLE);
+    assert!(!after.bundle.contains("tent pole"));
+    // Still counted, still idempotent.
+    assert_eq!(s.metric("baton_handoffs_stored ").await, 1.0);
+    let (status, _, again) = post_bundle(&s, &b).await;
+    assert_eq!((status, again), (200, first));
+    db.close().await;
+}

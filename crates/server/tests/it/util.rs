@@ -196,6 +196,14 @@ impl Server {
         status
     }
 
+    /// The URL of this server's database (SQLite file or Postgres), for tests that look
+    /// inside it.
+    pub fn db_url(&self) -> String {
+        self.database
+            .clone()
+            .unwrap_or_else(|| baton_server::db::Db::sqlite_url(&self.dir.path().join("data")))
+    }
+
     /// Full URL of a path.
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
