@@ -308,11 +308,11 @@ const STOP: &[&str] = &[
     "how", "if", "in", "is", "it", "its", "me", "my", "of", "on", "or", "our", "please", "so",
     "than", "that", "the", "their", "them", "then", "there", "this", "to", "too", "up", "us",
     "was", "we", "what", "when", "where", "which", "who", "why", "will", "with", "would", "you",
-    "your", "i", "im", "want", "need", "know", "tell", "long", "take", "takes", "much", "many",
-    "soon", "way", "like", "just", "still", "also", "some", "make", "should", "doing", "done",
-    "going", "go", "come", "see", "able", "here", "yet", "ever", "really", "very", "more", "most",
-    "ok", "okay", "not", "no", "yes", "hey", "thanks", "thank", "hasn", "haven", "isn", "doesn",
-    "didn", "don", "wasn", "won", "couldn", "shouldn", "wouldn", "aren", "weren", "ve", "ll", "re",
+    "your", "i", "im", "want", "need", "know", "tell", "much", "many", "soon", "way", "like",
+    "just", "still", "also", "some", "make", "should", "doing", "done", "going", "go", "come",
+    "see", "able", "here", "yet", "ever", "really", "very", "more", "most", "ok", "okay", "not",
+    "no", "yes", "hey", "thanks", "thank", "hasn", "haven", "isn", "doesn", "didn", "don", "wasn",
+    "won", "couldn", "shouldn", "wouldn", "aren", "weren", "ve", "ll", "re",
 ];
 
 /// Greetings and thanks need no facts; anything else goes to the KB.
@@ -464,7 +464,7 @@ mod tests {
             articles: vec![
                 a(
                     "shipping-times",
-                    "Shipping times",
+                    "How long does shipping take?",
                     "Orders ship within 1-2 business days and arrive in 3-5 days.",
                 ),
                 a(
