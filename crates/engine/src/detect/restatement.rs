@@ -98,6 +98,7 @@ impl Cues {
             "resolved" => Cues::RESOLVED,
             "info" => Cues::INFO,
             "request" => Cues::REQUEST,
+            "neutral" => Cues::default(),
             _ => return None,
         })
     }
@@ -591,7 +592,10 @@ impl Signature {
         };
         // Cues are found anywhere without consuming words, so "how do I *add*" still
         // yields ADD and "still hasn't *come*" still sees its negation.
-        for i in 0..toks.len() {
+        // A cue consumes its words for other cues, so a `[neutral]` phrase such as "can I
+        // still" hides the "still" inside it.
+        let mut i = 0;
+        while i < toks.len() {
             let here = at(i);
             let best = longest(here, true);
             for &(_, len, target) in here {
@@ -599,6 +603,7 @@ impl Signature {
                     cues.insert(c);
                 }
             }
+            i += best.max(1);
         }
         let mut i = 0;
         while i < toks.len() {

@@ -162,6 +162,18 @@ fn restatement_table_languages() {
             None,
         ),
         (
+            "'can I still' questions are not failures",
+            vec![
+                c("Can I still return these boots after 30 days?"),
+                b("Returns are accepted within 60 days for unworn items."),
+                c("Can I still get free shipping on the exchange?"),
+                b("Yes, exchanges ship free."),
+                c("Is the discount still valid for the exchange?"),
+                b("Yes, the original discount carries over."),
+            ],
+            None,
+        ),
+        (
             "Dutch: overlapping but different questions",
             vec![
                 c("Wat kost verzending naar België?"),
