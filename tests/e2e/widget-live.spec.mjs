@@ -1,0 +1,70 @@
+// After the handoff the customer keeps chatting with the human in the same panel: the agent
+// (driving the real console in a second browser context) claims and replies, the customer
+// sees "Alex joined" and the reply live, answers back (relayed to the agent), and when the
+// agent closes the conversation the widget asks for a rating. The bot stays silent throughout.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { DESKTOP, launchBrowser, newPage, screenshot } from "./harness/browser.mjs";
+import { startServer } from "./harness/server.mjs";
+import { Widget, nextHandoffResponse } from "./harness/widget.mjs";
+
+describe("live chat with a human", () => {
+  let server;
+  let browser;
+
+  before(async () => {
+    server = await startServer();
+    browser = await launchBrowser();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  test("agent joins and replies in the same panel; closing asks for CSAT", async () => {
+    const customer = await newPage(browser, DESKTOP);
+    const widget = new Widget(customer);
+    await widget.load(server.url("/"));
+    await widget.open();
+    await widget.send("Where is my order?");
+    await widget.nthBotAnswer(1);
+    const posted = nextHandoffResponse(customer);
+    await widget.humanButton().click();
+    const { body } = await posted;
+    await customer.locator('.status .handoff[data-state="delivered"]').waitFor({ timeout: 10_000 });
+
+    const agent = await newPage(browser, DESKTOP);
+    await agent.goto(server.url("/console/login"));
+    await agent.locator('input[name="email"]').fill("alex@northwind.example");
+    await agent.locator('input[name="password"]').fill("northwind-demo");
+    await agent.locator('input[name="password"]').press("Enter");
+    await agent.waitForURL((u) => !u.pathname.endsWith("/login"));
+    await agent.goto(server.url(`/console/handoffs/${body.id}`));
+    await agent.locator("#claim").click();
+    await customer.locator('.status .handoff[data-state="joined"]').waitFor({ timeout: 10_000 });
+    assert.match(await widget.handoffNotice().innerText(), /Alex/);
+
+    await agent.locator("#reply-text").fill("Hi, Alex here. Let me look up your parcel.");
+    await agent.locator("#reply-text").press("Control+Enter").catch(() => {});
+    if (await agent.locator("#reply-text").inputValue()) await agent.locator("#reply button[type=submit]").click();
+    await customer.locator(".msg.agent", { hasText: "Alex here" }).waitFor({ timeout: 10_000 });
+
+    await widget.send("Thanks! It's order 1042.");
+    await customer.locator(".msg.me:not(.pending)", { hasText: "order 1042" }).waitFor({ timeout: 10_000 });
+    await agent.reload();
+    await agent.getByText("order 1042").first().waitFor({ timeout: 10_000 });
+    assert.equal(await widget.botMessages().count(), 1, "the bot said nothing after the handoff");
+    await screenshot(customer, "widget-live-agent-1280");
+
+    await agent.locator('input[name="repeat"][value="no"]').check();
+    await agent.locator("#close").click();
+    await customer.getByRole("button", { name: "5 of 5" }).waitFor({ timeout: 10_000 });
+    const csat = customer.waitForResponse((r) => new URL(r.url()).pathname === "/v1/csat");
+    await customer.getByRole("button", { name: "5 of 5" }).click();
+    assert.equal((await csat).status(), 201);
+    assert.deepEqual(customer.errors(), []);
+    await customer.context().close();
+    await agent.context().close();
+  });
+});
