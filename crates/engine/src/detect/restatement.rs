@@ -1337,6 +1337,41 @@ mod tests {
     }
 
     #[test]
+    fn failure_cues_in_seven_languages() {
+        let failed = [
+            "that didn't help",
+            "I already tried that",
+            "no me ha ayudado",
+            "ya lo he intentado",
+            "ça ne m'a pas aidé",
+            "j'ai déjà fait ça",
+            "das hat nicht geholfen",
+            "habe ich schon probiert",
+            "isso não ajudou",
+            "já fiz isso",
+            "non mi ha aiutato",
+            "l'ho già fatto",
+            "dat heeft niet geholpen",
+            "dat heb ik al gedaan",
+            "geht immer noch nicht",
+            "werkt nog steeds niet",
+        ];
+        for text in failed {
+            assert!(Signature::of(text).cues.has(Cues::FAILED), "{text:?}");
+        }
+        let not_failed = [
+            "can I still return it?",
+            "is the offer still valid?",
+            "kann ich noch umtauschen?",
+            "thanks, that worked",
+            "where is my parcel?",
+        ];
+        for text in not_failed {
+            assert!(!Signature::of(text).cues.has(Cues::FAILED), "{text:?}");
+        }
+    }
+
+    #[test]
     fn money_and_ids() {
         assert_eq!(numbers("refund the £6 fee").0, vec![600]);
         assert_eq!(numbers("graag de € 4,95 terug").0, vec![495]);
