@@ -279,6 +279,8 @@ struct FuzzyWord {
 pub(crate) struct Lexicon {
     nodes: Vec<Node>,
     edges: Vec<(u8, u32)>,
+    /// The root's children indexed by byte (0 = none): the widest fan-out, read first.
+    root: Vec<u32>,
     phrases: Vec<Phrase>,
     /// Typo candidates bucketed by length (up to 31) and first letter: a typo rarely hits
     /// the first letter, and the buckets keep the scan to a handful of words.
@@ -390,8 +392,15 @@ impl Lexicon {
             }
             k = end;
         }
+        let mut root = vec![0u32; 256];
+        if let Some(r) = nodes.first() {
+            for &(b, child) in &edges[r.edge_start as usize..(r.edge_start + r.edge_len) as usize] {
+                root[usize::from(b)] = child;
+            }
+        }
         Ok(Lexicon {
             nodes,
+            root,
             edges,
             phrases,
             fuzzy,
@@ -400,21 +409,48 @@ impl Lexicon {
     }
 
     /// Exact and stem tags of one folded word.
+    #[cfg(test)]
     pub(crate) fn lookup(&self, word: &str) -> u128 {
+        self.lookup_node(word).0
+    }
+
+    /// Tags of `word` and the node it ends on, when the trie holds all of it.
+    fn lookup_node(&self, word: &str) -> (u128, Option<usize>) {
         let mut node = 0usize;
         let mut tags = 0u128;
         for &b in word.as_bytes() {
-            let Some(n) = self.nodes.get(node) else {
-                return tags;
-            };
-            let edges = &self.edges[n.edge_start as usize..(n.edge_start + n.edge_len) as usize];
-            match edges.binary_search_by_key(&b, |e| e.0) {
-                Ok(k) => node = edges[k].1 as usize,
-                Err(_) => return tags,
+            match self.child(node, b) {
+                Some(c) => node = c,
+                None => return (tags, None),
             }
             tags |= self.nodes[node].prefix;
         }
-        tags | self.nodes.get(node).map_or(0, |n| n.exact)
+        (
+            tags | self.nodes.get(node).map_or(0, |n| n.exact),
+            Some(node),
+        )
+    }
+
+    /// The child of `node` along byte `b`: a table at the root, a short scan below.
+    fn child(&self, node: usize, b: u8) -> Option<usize> {
+        if node == 0 {
+            return self
+                .root
+                .get(usize::from(b))
+                .filter(|&&c| c != 0)
+                .map(|&c| c as usize);
+        }
+        let n = self.nodes.get(node)?;
+        let e = self
+            .edges
+            .get(n.edge_start as usize..(n.edge_start + n.edge_len) as usize)?;
+        if e.len() <= 8 {
+            e.iter().find(|x| x.0 == b).map(|x| x.1 as usize)
+        } else {
+            e.binary_search_by_key(&b, |x| x.0)
+                .ok()
+                .map(|k| e[k].1 as usize)
+        }
     }
 
     /// Tags from compound tails ("Handyvertrag" ends with "vertrag").
@@ -469,22 +505,23 @@ impl Lexicon {
 
     /// Tags every token of `a` with its concepts.
     pub(crate) fn tag(&self, a: &mut Analysis<'_>) {
+        // Remember each phrase head's trie node so it needs no second walk.
+        let mut heads: Vec<(usize, usize)> = Vec::new();
         for i in 0..a.tokens.len() {
             let norm = a.norm(i);
-            let mut tags = self.lookup(norm) | self.suffix_lookup(norm);
+            let (exact, node) = self.lookup_node(norm);
+            if let (true, Some(node)) = (exact & PHRASE_HEAD != 0, node) {
+                heads.push((i, node));
+            }
+            let mut tags = exact | self.suffix_lookup(norm);
             if tags == 0 && !a.tokens[i].numeric {
                 tags = self.fuzzy_lookup(norm);
             }
             a.tokens[i].tags = tags;
         }
         let mut add: Vec<(usize, u128)> = Vec::new();
-        for i in 0..a.tokens.len() {
-            if a.tokens[i].tags & PHRASE_HEAD == 0 {
-                continue;
-            }
-            let Some(node) =
-                walk(&self.nodes, &self.edges, a.norm(i)).and_then(|n| self.nodes.get(n))
-            else {
+        for &(i, node) in &heads {
+            let Some(node) = self.nodes.get(node) else {
                 continue;
             };
             let run = self
