@@ -204,10 +204,13 @@ pub(crate) struct Lexicon {
     generic: Vec<bool>,
     /// Exact first token → entries starting with it (built by [`Lexicon::freeze`]).
     exact: Index,
-    exact_lists: Vec<Vec<Phrase>>,
+    exact_lists: Vec<(u32, u32)>,
     /// First characters of a `word*` prefix → entries with such a prefix.
     prefix: Index,
-    prefix_lists: Vec<Vec<Phrase>>,
+    prefix_lists: Vec<(u32, u32)>,
+    /// Every entry, grouped by key; the lists above are ranges into it (one allocation
+    /// instead of thousands, which keeps the parsed lexicon small in the browser).
+    phrases: Vec<Phrase>,
     /// Function words and their flags (stopword, negation, clause break).
     words: Index,
     word_flags: Vec<u8>,
@@ -391,19 +394,33 @@ impl Lexicon {
     fn freeze(&mut self) {
         let mut exact_keys = Vec::new();
         let mut prefix: BTreeMap<Box<str>, Vec<Phrase>> = BTreeMap::new();
+        let mut all: Vec<Phrase> = Vec::new();
         for ((starred, head), phrases) in std::mem::take(&mut self.building) {
             if starred {
                 let key: String = head.chars().take(PREFIX_KEY).collect();
                 prefix.entry(key.into()).or_default().extend(phrases);
             } else {
                 exact_keys.push(head);
-                self.exact_lists.push(phrases);
+                let start = all.len() as u32;
+                // The key already says what the first token is.
+                all.extend(phrases.into_iter().map(|p| Phrase {
+                    head: Box::default(),
+                    ..p
+                }));
+                self.exact_lists.push((start, all.len() as u32));
             }
         }
         self.exact = Index::build(exact_keys);
-        let (keys, lists): (Vec<_>, Vec<_>) = prefix.into_iter().unzip();
+        let mut keys = Vec::new();
+        for (key, phrases) in prefix {
+            let start = all.len() as u32;
+            all.extend(phrases);
+            keys.push(key);
+            self.prefix_lists.push((start, all.len() as u32));
+        }
         self.prefix = Index::build(keys);
-        self.prefix_lists = lists;
+        all.shrink_to_fit();
+        self.phrases = all;
         let (keys, flags): (Vec<_>, Vec<_>) =
             std::mem::take(&mut self.building_words).into_iter().unzip();
         self.words = Index::build(keys);
@@ -462,13 +479,19 @@ impl Lexicon {
         self.names.get(usize::from(id)).map_or("", String::as_str)
     }
 
+    fn range(&self, (from, to): (u32, u32)) -> &[Phrase] {
+        self.phrases
+            .get(from as usize..to as usize)
+            .unwrap_or_default()
+    }
+
     /// Entries whose first token matches `token`: exact ones, then `word*` prefixes
     /// (bucketed by their first `PREFIX_KEY` characters, the loader's minimum).
     fn candidates<'a>(&'a self, token: &'a str) -> impl Iterator<Item = &'a Phrase> + 'a {
         let exact = self
             .exact
             .get(token)
-            .map(|i| self.exact_lists[i].as_slice())
+            .map(|i| self.range(self.exact_lists[i]))
             .unwrap_or_default();
         let key_end = token.char_indices().nth(PREFIX_KEY).map(|(i, _)| i);
         let key = match key_end {
@@ -481,7 +504,7 @@ impl Lexicon {
         } else {
             self.prefix
                 .get(key)
-                .map(|i| self.prefix_lists[i].as_slice())
+                .map(|i| self.range(self.prefix_lists[i]))
                 .unwrap_or_default()
         };
         exact
