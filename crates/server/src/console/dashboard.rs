@@ -19,7 +19,7 @@ use serde::Deserialize;
 use sqlx::Row;
 
 use super::charts::{csat_pair, fmt_pct, hbars, meter, percent_line, stacked_days, DayBar};
-use super::format::{day_label, trigger_class, trigger_label, DAY_MS, TRIGGERS};
+use super::format::{day_label, timestamp, trigger_class, trigger_label, DAY_MS, TRIGGERS};
 use super::{page, ConsoleError};
 use crate::auth::Agent;
 use crate::db::Db;
@@ -52,6 +52,16 @@ struct Stats {
     csat_escalated: (i64, i64),
     csat_self: (i64, i64),
     pages: Vec<(String, String, i64)>,
+    dead: Vec<DeadLetter>,
+}
+
+/// A webhook delivery that exhausted its retries (shown so someone forwards it by hand).
+struct DeadLetter {
+    handoff_id: String,
+    webhook: String,
+    attempts: i64,
+    last_error: String,
+    failed_at: i64,
 }
 
 async fn stats(db: &Db, site: &str, first_day: i64) -> Result<Stats, sqlx::Error> {
@@ -146,7 +156,26 @@ async fn stats(db: &Db, site: &str, first_day: i64) -> Result<Stats, sqlx::Error
         ))
     })
     .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    let dead = sqlx::query(
+        "SELECT handoff_id, webhook, attempts, last_error, failed_at FROM webhook_dead_letters \
+         WHERE site = $1 ORDER BY failed_at DESC LIMIT 20",
+    )
+    .bind(site)
+    .fetch_all(db.read())
+    .await?
+    .into_iter()
+    .map(|r| {
+        Ok(DeadLetter {
+            handoff_id: r.try_get(0)?,
+            webhook: r.try_get(1)?,
+            attempts: r.try_get(2)?,
+            last_error: r.try_get::<Option<String>, _>(3)?.unwrap_or_default(),
+            failed_at: r.try_get(4)?,
+        })
+    })
+    .collect::<Result<Vec<_>, sqlx::Error>>()?;
     Ok(Stats {
+        dead,
         days,
         reasons,
         handoffs,
@@ -295,6 +324,30 @@ pub(crate) async fn page_handler(
                             tr {
                                 td { strong { (if title.is_empty() { "(untitled)" } else { title }) } br; span.url { (url) } }
                                 td { (n) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    let main = html! {
+        (main)
+        section.card #dead-letters {
+            h2 { "Webhook deliveries given up" }
+            @if s.dead.is_empty() {
+                p.muted { "None: every handoff reached its webhooks." }
+            } @else {
+                table.pages {
+                    thead { tr { th { "Handoff" } th { "Webhook" } th { "Attempts" } th { "Last error" } th { "Failed" } } }
+                    tbody {
+                        @for d in &s.dead {
+                            tr {
+                                td { a href=(format!("/console/handoffs/{}", d.handoff_id)) { code { (d.handoff_id.chars().take(13).collect::<String>()) "…" } } }
+                                td { (d.webhook) }
+                                td { (d.attempts) }
+                                td.url { (d.last_error) }
+                                td { (timestamp(d.failed_at)) }
                             }
                         }
                     }

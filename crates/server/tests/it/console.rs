@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 use reqwest::header::{HeaderMap, LOCATION, SET_COOKIE};
 use serde_json::Value;
 
-use crate::util::{bundle, new_id, post_json, Server, SiteOptions};
+use crate::util::{bundle, new_id, post_json, Server, Sink, SiteOptions};
 
 /// Ada works every queue; Bob only `returns-only`, a queue the test bundle never routes to.
 pub const ADA: (&str, &str) = ("ada@agents.test", "ada-correct-horse");
@@ -13,6 +13,11 @@ pub const BOB: (&str, &str) = ("bob@agents.test", "bob-battery-staple");
 
 /// The test site with two agents.
 pub fn start() -> Server {
+    start_with(SiteOptions::default())
+}
+
+/// The test site with two agents and `opts` (webhooks).
+pub fn start_with(opts: SiteOptions) -> Server {
     Server::start_with(SiteOptions {
         extra: format!(
             r#"
@@ -30,7 +35,7 @@ queues = ["returns-only"]
 "#,
             ADA.0, ADA.1, BOB.0, BOB.1
         ),
-        ..SiteOptions::default()
+        ..opts
     })
 }
 
@@ -550,4 +555,30 @@ async fn claim_reply_close_and_the_clean_handoff_rate() {
     assert!(dash
         .body
         .contains("100 % of closed handoffs needed nothing repeated (1 of 1)"));
+}
+
+#[tokio::test]
+async fn dead_lettered_webhooks_are_listed_on_the_dashboard() {
+    let sink = Sink::start(500).await;
+    let s = start_with(SiteOptions {
+        webhooks: format!(
+            "[[webhooks]]\nname = \"desk\"\nkind = \"helpdesk\"\nurl = \"{}\"\nmax_attempts = 1\n",
+            sink.url
+        ),
+        ..SiteOptions::default()
+    });
+    let (id, _, _, _) = new_handoff(&s).await;
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while s.metric("baton_webhook_dead_letters ").await < 1.0 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let mut ada = Agent::new(&s);
+    ada.login(ADA.0, ADA.1).await;
+    let dash = ada.get("/console/dashboard").await;
+    let section = &dash.body[dash.body.find("dead-letters").expect("section")..];
+    assert!(
+        section.contains(&format!("/console/handoffs/{id}")),
+        "{section}"
+    );
+    assert!(section.contains("<td>desk</td>"));
 }
