@@ -617,6 +617,7 @@ pub(crate) fn App(ctl: Ctl) -> impl IntoView {
             <section
                 id="baton-panel"
                 class="panel"
+                class:handed=move || ctl.session.with(|s| s.escalated())
                 role="dialog"
                 aria-label=move || ctl.title.get()
                 hidden=move || !ctl.open.get()
