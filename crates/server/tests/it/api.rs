@@ -698,3 +698,74 @@ async fn retention_purges_texts_but_keeps_counts_and_idempotency() {
     assert_eq!((status, again), (200, first));
     db.close().await;
 }
+
+fn verified_bundle() -> Value {
+    let mut b = bundle(&new_id(), &new_id());
+    b["customer"]["id"] = json!("cus_1");
+    b["customer"]["user_hash"] = json!(user_hash(SECRET, "cus_1"));
+    b
+}
+
+#[tokio::test]
+async fn crm_hook_enriches_and_a_slow_crm_never_fails_a_handoff() {
+    let sink = Sink::start(200).await;
+    let record = json!({"account_status": "on_hold", "attributes": {"ltv": 999}});
+    let (fast, hits) = crate::util::slow_crm(record.clone(), Duration::ZERO).await;
+    let mut opts = webhook_site(&sink.url, 3);
+    opts.extra = format!("[crm]\nurl = \"{fast}\"\ntimeout_ms = 2000\n");
+    let s = Server::start_with(opts);
+    let b = verified_bundle();
+    assert_eq!(post_bundle(&s, &b).await.0, 201);
+    let got = sink.wait_for(1, Duration::from_secs(10)).await;
+    let c = &got[0]["handoff"]["customer"];
+    assert_eq!(c["account_status"], "on_hold", "{c}");
+    assert_eq!(c["attributes"]["ltv"], 999);
+    assert_eq!(c["orders"][0]["id"], "ORD-1", "store orders kept: {c}");
+    // An unverified customer never reaches the CRM.
+    let mut anon = bundle(&new_id(), &new_id());
+    anon["customer"]["id"] = json!("cus_1");
+    assert_eq!(post_bundle(&s, &anon).await.0, 201);
+    assert_eq!(*hits.lock().unwrap(), 1);
+    drop(s);
+
+    let (slow, _) = crate::util::slow_crm(record, Duration::from_secs(5)).await;
+    let s = Server::start_with(SiteOptions {
+        extra: format!("[crm]\nurl = \"{slow}\"\ntimeout_ms = 300\n"),
+        ..SiteOptions::default()
+    });
+    let started = std::time::Instant::now();
+    assert_eq!(post_bundle(&s, &verified_bundle()).await.0, 201);
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(s.metric("baton_crm_errors_total ").await, 1.0);
+}
+
+#[tokio::test]
+async fn sigterm_drains_in_flight_requests() {
+    let (crm, hits) = crate::util::slow_crm(json!({}), Duration::from_millis(1500)).await;
+    let s = Server::start_with(SiteOptions {
+        extra: format!("[crm]\nurl = \"{crm}\"\ntimeout_ms = 5000\n"),
+        ..SiteOptions::default()
+    });
+    let url = s.url("/v1/handoffs");
+    let b = verified_bundle();
+    let request = tokio::spawn(async move { post_json(&client(), &url, &b, None).await });
+    // Wait (bounded) until the request is inside the server, held up by the CRM.
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while *hits.lock().unwrap() == 0 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(*hits.lock().unwrap(), 1, "request reached the CRM");
+    let exit = tokio::task::spawn_blocking(move || s.terminate())
+        .await
+        .unwrap();
+    let (status, _, body) = request.await.unwrap();
+    assert_eq!(
+        status, 201,
+        "in-flight handoff answered during shutdown: {body}"
+    );
+    assert!(exit.success(), "{exit:?}");
+}

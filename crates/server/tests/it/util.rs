@@ -384,3 +384,25 @@ impl Sink {
         }
     }
 }
+
+/// A fake CRM: `GET /customers/{id}` answers `record` after `delay`. Returns the hook URL
+/// (with `{id}`) and a counter of lookups.
+pub async fn slow_crm(record: Value, delay: Duration) -> (String, Arc<Mutex<u32>>) {
+    let hits = Arc::new(Mutex::new(0u32));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/customers/{{id}}", listener.local_addr().unwrap());
+    let counter = hits.clone();
+    let app = axum::Router::new().route(
+        "/customers/{id}",
+        axum::routing::get(move || {
+            let (record, counter) = (record.clone(), counter.clone());
+            async move {
+                *counter.lock().unwrap() += 1;
+                tokio::time::sleep(delay).await;
+                axum::Json(record)
+            }
+        }),
+    );
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (url, hits)
+}
