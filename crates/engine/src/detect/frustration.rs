@@ -119,6 +119,8 @@ pub(crate) fn mood(a: &Analysis<'_>) -> Mood {
         } else if (t.has(C::Cardinal)
             || (t.numeric && (3..=20).contains(&a.norm(i).parse::<u32>().unwrap_or(0))))
             && a.has(i + 1, C::Times)
+            // "payer en trois fois" is instalments, not attempts.
+            && !(i > 0 && matches!(a.norm(i - 1), "en" | "in" | "em"))
         {
             // "three times", "trois fois", "5 Mal": the customer is counting attempts.
             m.add(i, i + 1, "frustration.repeated", 1.5);

@@ -94,9 +94,9 @@ fn fraud(a: &Analysis<'_>, amounts: &[amount::Amount]) -> Option<Hit> {
         if a.has(i, C::Suspicious) {
             let (from, to) = a.sentence_range(i);
             let charge = a.find(
-                i.saturating_sub(4).max(from),
+                i.saturating_sub(8).max(from),
                 (i + 5).min(to),
-                C::Charge.bit(),
+                mask(&[C::Charge, C::Card]),
             );
             if let (Some(c), None) = (charge, a.find(from, to, C::Hypo.bit())) {
                 return Some(hit("high_risk.unrecognised_charge", i, c));
@@ -134,14 +134,13 @@ fn fraud(a: &Analysis<'_>, amounts: &[amount::Amount]) -> Option<Hit> {
                     C::Call,
                     C::Transfer,
                     C::Callback,
-                    C::Me,
                 ]),
             )
             .is_some();
         let target = a.find(
             i + 1,
             (i + 8).min(to),
-            mask(&[C::Account, C::SensitiveWeak, C::Sensitive]),
+            mask(&[C::Account, C::SensitiveWeak, C::Sensitive, C::Card]),
         );
         if let (false, Some(t)) = (asks || framed_as_question(a, i, 0), target) {
             return Some(hit("high_risk.account_takeover", i, t));
@@ -291,6 +290,25 @@ fn change(a: &Analysis<'_>) -> Option<Hit> {
             if !negated(a, v) {
                 return Some(hit("high_risk.account_change", v, s));
             }
+        }
+    }
+    // Ownership: a contract or account put in someone else's name.
+    if let Some(o) = a.find(0, n, C::Owner.bit()) {
+        let (from, to) = a.sentence_range(o);
+        let asked = a
+            .find(
+                from,
+                to,
+                mask(&[C::Change, C::Transfer, C::Want, C::Please, C::Modal]),
+            )
+            .is_some();
+        let question = a.find(from, to, NOT_A_REQUEST).is_some();
+        if let (Some(x), true, false) = (
+            a.find(from, to, mask(&[C::Contract, C::Account])),
+            asked,
+            question,
+        ) {
+            return Some(hit("high_risk.ownership_change", o, x));
         }
     }
     // A standing instruction to pay out elsewhere: "from now on pay into my other account".

@@ -199,8 +199,9 @@ fn clause(a: &Analysis<'_>, from: usize, to: usize) -> Option<Hit> {
         if a.tokens[w].tags & WANTING == 0 {
             continue;
         }
+        // Romance languages put the subject first: "¿alguien de verdad me puede ayudar?".
         let hi = (w + 10).min(s_to);
-        let lo = w.saturating_sub(3).max(s_from);
+        let lo = w.saturating_sub(6).max(s_from);
         let strong = (lo..hi).find(|&k| who(a, k, s_from, s_to) == Some(Who::Strong));
         // A vague "someone" only shortly after wanting: "I want someone", "je voudrais
         // avoir quelqu'un", "give me somebody who knows".

@@ -188,6 +188,10 @@ concepts! {
     Cardinal = "cardinal",
     /// "you are", "vous êtes", "ihr seid": a judgement of the company is coming.
     YouAre = "you_are",
+    /// Putting something in someone's name: "in my name", "au nom de", "intestare".
+    Owner = "owner",
+    /// Payment cards.
+    Card = "card",
 }
 
 /// Set on a word that starts at least one phrase entry (internal).
