@@ -524,6 +524,27 @@ mod tests {
     }
 
     #[test]
+    fn odd_text_never_panics_and_spans_stay_inside() {
+        let texts = [
+            "",
+            "!!!???",
+            "e\u{301}\u{301}\u{301}crit",
+            "مرحبا أريد التحدث مع موظف",
+            "👩‍👩‍👧 ﷽ \u{200b}\u{feff} ǅungla ÆØÅ İstanbul ß",
+            "1.2.3,4,5 '' ’’ x 999999999999999999999 €€€ $",
+            "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+        ];
+        for text in texts {
+            let a = Analysis::new(text);
+            let n = text.chars().count() as u32;
+            assert!(
+                a.tokens.iter().all(|t| t.start < t.end && t.end <= n),
+                "{text:?}"
+            );
+        }
+    }
+
+    #[test]
     fn caps_and_bangs() {
         let a = Analysis::new("WHY is this SO slow!!!?");
         assert_eq!(a.caps_words(), 1);

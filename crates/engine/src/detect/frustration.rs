@@ -599,4 +599,90 @@ mod tests {
             ("mijn baas wil een factuur op naam van het bedrijf", false),
         ]);
     }
+
+    /// Ownership, card misuse and "real person" phrasings written for these tests.
+    #[test]
+    fn ownership_and_flesh_and_blood_table() {
+        check(&[
+            (
+                "any chance a real human could look over my application?",
+                false,
+            ),
+            (
+                "who do I call to sort this out with an actual person?",
+                false,
+            ),
+            (
+                "I'd really appreciate speaking with someone from accounts",
+                false,
+            ),
+            ("does a human ever read these chats?", false),
+            (
+                "I need the account transferred into my name, my husband passed away",
+                false,
+            ),
+            (
+                "my payouts should go to my new business account from now on",
+                false,
+            ),
+            (
+                "please switch off two-factor on my account, I lost my phone",
+                false,
+            ),
+            (
+                "I'm requesting erasure of all my personal information",
+                false,
+            ),
+            ("how do I turn on two-factor authentication?", false),
+            ("¿alguien de carne y hueso me puede ayudar?", false),
+            ("quiero que me atienda un asesor humano", false),
+            ("quiero poner la cuenta a nombre de mi mujer", false),
+            (
+                "alguien ha usado mi tarjeta para comprar en vuestra web",
+                false,
+            ),
+            (
+                "vaya tela, otra vez el mismo error, estoy hasta el moño",
+                true,
+            ),
+            ("je peux avoir un vrai conseiller au téléphone ?", false),
+            (
+                "mettez le contrat au nom de ma fille s'il vous plaît",
+                false,
+            ),
+            (
+                "je demande la suppression de toutes mes données personnelles",
+                false,
+            ),
+            ("c'est quoi ce service de merde", true),
+            ("ich hätte gern einen persönlichen Ansprechpartner", false),
+            ("bitte schreiben Sie den Vertrag auf meinen Namen um", false),
+            (
+                "ich widerrufe die Lastschrift und hole mir das Geld über die Bank zurück",
+                false,
+            ),
+            ("ihr seid echt das Letzte", true),
+            ("consigo falar com um ser humano?", false),
+            (
+                "quero transferir a titularidade da linha para minha esposa",
+                false,
+            ),
+            ("alguém comprou com meu cartão sem eu saber", false),
+            ("que vergonha de atendimento, três dias sem resposta", true),
+            ("potrei parlare con qualcuno in carne e ossa?", false),
+            ("voglio intestare il contratto a mio figlio", false),
+            (
+                "qualcuno ha fatto acquisti con la mia carta senza che io lo sapessi",
+                false,
+            ),
+            ("che schifo di servizio, non rispondete mai", true),
+            ("kan ik even iemand van jullie spreken?", false),
+            ("zet het contract op naam van mijn vrouw", false),
+            (
+                "er zijn betalingen gedaan met mijn kaart die ik niet ken",
+                false,
+            ),
+            ("wat een waardeloos bedrijf zijn jullie", true),
+        ]);
+    }
 }

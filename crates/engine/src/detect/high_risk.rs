@@ -661,4 +661,88 @@ mod tests {
             ("mijn baas wil een factuur op naam van het bedrijf", false),
         ]);
     }
+
+    /// Ownership, card misuse and "real person" phrasings written for these tests.
+    #[test]
+    fn ownership_and_flesh_and_blood_table() {
+        check(&[
+            (
+                "any chance a real human could look over my application?",
+                false,
+            ),
+            (
+                "who do I call to sort this out with an actual person?",
+                false,
+            ),
+            (
+                "I'd really appreciate speaking with someone from accounts",
+                false,
+            ),
+            ("does a human ever read these chats?", false),
+            (
+                "I need the account transferred into my name, my husband passed away",
+                true,
+            ),
+            (
+                "my payouts should go to my new business account from now on",
+                true,
+            ),
+            (
+                "please switch off two-factor on my account, I lost my phone",
+                true,
+            ),
+            (
+                "I'm requesting erasure of all my personal information",
+                true,
+            ),
+            ("how do I turn on two-factor authentication?", false),
+            ("Refund. Me. Now. £300 for a jacket that fell apart.", true),
+            ("¿alguien de carne y hueso me puede ayudar?", false),
+            ("quiero que me atienda un asesor humano", false),
+            ("quiero poner la cuenta a nombre de mi mujer", true),
+            (
+                "alguien ha usado mi tarjeta para comprar en vuestra web",
+                true,
+            ),
+            (
+                "vaya tela, otra vez el mismo error, estoy hasta el moño",
+                false,
+            ),
+            ("je peux avoir un vrai conseiller au téléphone ?", false),
+            ("mettez le contrat au nom de ma fille s'il vous plaît", true),
+            (
+                "je demande la suppression de toutes mes données personnelles",
+                true,
+            ),
+            ("c'est quoi ce service de merde", false),
+            ("ich hätte gern einen persönlichen Ansprechpartner", false),
+            ("bitte schreiben Sie den Vertrag auf meinen Namen um", true),
+            (
+                "ich widerrufe die Lastschrift und hole mir das Geld über die Bank zurück",
+                true,
+            ),
+            ("ihr seid echt das Letzte", false),
+            ("consigo falar com um ser humano?", false),
+            (
+                "quero transferir a titularidade da linha para minha esposa",
+                true,
+            ),
+            ("alguém comprou com meu cartão sem eu saber", true),
+            ("que vergonha de atendimento, três dias sem resposta", false),
+            ("potrei parlare con qualcuno in carne e ossa?", false),
+            ("voglio intestare il contratto a mio figlio", true),
+            (
+                "qualcuno ha fatto acquisti con la mia carta senza che io lo sapessi",
+                true,
+            ),
+            ("che schifo di servizio, non rispondete mai", false),
+            ("kan ik even iemand van jullie spreken?", false),
+            ("zet het contract op naam van mijn vrouw", true),
+            (
+                "er zijn betalingen gedaan met mijn kaart die ik niet ken",
+                true,
+            ),
+            ("wat een waardeloos bedrijf zijn jullie", false),
+        ]);
+    }
 }
