@@ -5,7 +5,7 @@ use maud::{html, Markup};
 /// Plot area of the time charts (viewBox units).
 const W: f64 = 640.0;
 const H: f64 = 200.0;
-const LEFT: f64 = 40.0;
+const LEFT: f64 = 62.0;
 const BOTTOM: f64 = 24.0;
 const TOP: f64 = 10.0;
 
@@ -136,7 +136,7 @@ pub fn hbars(items: &[(String, String, i64)], title: &str) -> Markup {
     let max = items.iter().map(|i| i.2).max().unwrap_or(0).max(1) as f64;
     let row = 30.0;
     let h = (items.len().max(1) as f64) * row + 6.0;
-    let label_w = 170.0;
+    let label_w = 200.0;
     let bar_w = W - label_w - 60.0;
     html! {
         svg.chart viewBox=(format!("0 0 {W} {h}")) role="img" aria-label=(title) {
@@ -175,7 +175,7 @@ pub fn meter(value: Option<f64>, band: Option<(f64, f64)>, title: &str) -> Marku
 pub fn csat_pair(groups: &[(&str, Option<f64>, i64)], title: &str) -> Markup {
     let row = 40.0;
     let h = groups.len() as f64 * row + 10.0;
-    let label_w = 170.0;
+    let label_w = 200.0;
     let bar_w = W - label_w - 110.0;
     html! {
         svg.chart viewBox=(format!("0 0 {W} {h}")) role="img" aria-label=(title) {
