@@ -117,8 +117,13 @@ pub(crate) async fn submit(
     let token = auth::create_session(&state, agent_id).await?;
     let mut response = redirect("/console");
     let session = format!(
-        "{SESSION_COOKIE}={token}; Path=/console; HttpOnly; SameSite=Lax; Max-Age={}",
-        SESSION_TTL.as_secs()
+        "{SESSION_COOKIE}={token}; Path=/console; HttpOnly; SameSite=Lax; Max-Age={}{}",
+        SESSION_TTL.as_secs(),
+        if behind_https(&headers) {
+            "; Secure"
+        } else {
+            ""
+        }
     );
     let clear = format!("{LOGIN_CSRF_COOKIE}=; Path=/console/login; Max-Age=0");
     for c in [session, clear] {
@@ -127,6 +132,15 @@ pub(crate) async fn submit(
         }
     }
     Ok(response)
+}
+
+/// Whether the browser reached us over HTTPS through a TLS-terminating proxy (`baton`
+/// itself speaks plain HTTP), so the session cookie must never travel over plain HTTP.
+fn behind_https(headers: &HeaderMap) -> bool {
+    headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("https"))
 }
 
 /// `POST /console/logout` body.

@@ -113,6 +113,16 @@ impl Agent {
 
     /// Fetches the login form, then posts it. Returns the answer to the POST.
     pub async fn login(&mut self, email: &str, password: &str) -> Page {
+        self.login_with(email, password, &[]).await
+    }
+
+    /// `login` with extra request headers on the POST.
+    pub async fn login_with(
+        &mut self,
+        email: &str,
+        password: &str,
+        headers: &[(&str, &str)],
+    ) -> Page {
         let form = page(
             self.http
                 .get(format!("{}/console/login", self.base))
@@ -122,23 +132,22 @@ impl Agent {
         )
         .await;
         let login_cookie = form.cookie("baton_login").expect("login cookie");
-        let answer = page(
-            self.http
-                .post(format!("{}/console/login", self.base))
-                .header(
-                    "Cookie",
-                    self.cookie_header(Some(format!("baton_login={login_cookie}"))),
-                )
-                .form(&[
-                    ("csrf", form.csrf().as_str()),
-                    ("email", email),
-                    ("password", password),
-                ])
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
+        let mut req = self
+            .http
+            .post(format!("{}/console/login", self.base))
+            .header(
+                "Cookie",
+                self.cookie_header(Some(format!("baton_login={login_cookie}"))),
+            )
+            .form(&[
+                ("csrf", form.csrf().as_str()),
+                ("email", email),
+                ("password", password),
+            ]);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let answer = page(req.send().await.unwrap()).await;
         if let Some(s) = answer.cookie("baton_session") {
             self.session = Some(s);
         }
@@ -266,6 +275,20 @@ async fn login_succeeds_with_the_right_password_only() {
     let logout = a.post("/console/logout", &[("csrf", &home.csrf())]).await;
     assert_eq!(logout.status, 303);
     assert_eq!(a.get("/console").await.status, 303, "the session is gone");
+    assert!(!set.contains("Secure"), "plain HTTP: {set}");
+
+    // Behind a TLS-terminating proxy the session cookie is Secure.
+    let tls = a
+        .login_with(ADA.0, ADA.1, &[("X-Forwarded-Proto", "https")])
+        .await;
+    let set = tls
+        .headers
+        .get_all(SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("baton_session="))
+        .unwrap();
+    assert!(set.contains("; Secure"), "{set}");
 }
 
 #[tokio::test]
