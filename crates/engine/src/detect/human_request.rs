@@ -755,4 +755,62 @@ mod tests {
             ("wat een waardeloos bedrijf zijn jullie", false),
         ]);
     }
+
+    /// Another round of self-written sentences: everyday asks, refunds, complaints.
+    #[test]
+    fn everyday_round_table() {
+        check(&[
+            (
+                "can you hand me over to a colleague who knows about mortgages",
+                true,
+            ),
+            ("i think i need to chat to a proper person about this", true),
+            ("no need for anyone to call, I found the answer", false),
+            ("unreal. nobody there knows what they're doing", false),
+            ("stop all future payments and shut my account down", false),
+            (
+                "what's the fee if I cancel before the contract ends?",
+                false,
+            ),
+            ("¿puedo hablar con un supervisor, por favor?", true),
+            ("me tenéis hasta las narices con tanto corte de luz", false),
+            ("he visto un cargo de 300 € que yo no he hecho", false),
+            ("¿qué pasa si cancelo la suscripción a mitad de mes?", false),
+            (
+                "il me faudrait un interlocuteur humain pour régler ça",
+                true,
+            ),
+            ("quelle bande d'incapables, rien ne marche", false),
+            (
+                "je veux récupérer mes 400 euros, le séjour a été annulé",
+                false,
+            ),
+            ("vous livrez le samedi ?", false),
+            ("verbinden Sie mich bitte mit einem echten Menschen", true),
+            ("so langsam reicht es mir wirklich mit euch", false),
+            (
+                "Ich habe eine Abbuchung über 89 € entdeckt, die nicht von mir stammt",
+                false,
+            ),
+            ("Was passiert, wenn ich mein Konto lösche?", false),
+            ("preciso que um atendente me ligue urgente", true),
+            ("vocês são péssimos, nunca resolvem nada", false),
+            ("quero o meu dinheiro de volta, foram 250 euros", false),
+            ("vocês entregam no domingo?", false),
+            ("vorrei essere contattato da un operatore", true),
+            ("sono esasperato, è la quarta volta che scrivo", false),
+            ("annullate l'ordine, l'ho già pagato", false),
+            ("posso pagare a rate?", false),
+            (
+                "ik wil graag met een mens praten in plaats van met een bot",
+                true,
+            ),
+            ("echt te belachelijk voor woorden dit", false),
+            (
+                "mijn creditcard is gestolen en er zijn aankopen gedaan",
+                false,
+            ),
+            ("bezorgen jullie ook op zondag?", false),
+        ]);
+    }
 }
