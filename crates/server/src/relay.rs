@@ -322,6 +322,33 @@ pub async fn append(
     .await
 }
 
+/// Longest `Idempotency-Key` kept for a customer message.
+pub const MAX_CLIENT_KEY: usize = 128;
+
+/// Appends a customer message once per `client_key` (the widget outbox's retry key):
+/// `Some(seq)` when stored now, `None` when that key was stored before.
+pub async fn append_customer(
+    db: &Db,
+    handoff: &HandoffRef,
+    text: &str,
+    at: i64,
+    client_key: Option<&str>,
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO messages (site, conversation_id, handoff_id, role, text, at, client_key) \
+         VALUES ($1, $2, $3, 'customer', $4, $5, $6) \
+         ON CONFLICT (handoff_id, client_key) DO NOTHING RETURNING seq",
+    )
+    .bind(&handoff.site)
+    .bind(&handoff.conversation_id)
+    .bind(&handoff.id)
+    .bind(text)
+    .bind(at)
+    .bind(client_key)
+    .fetch_optional(db.write())
+    .await
+}
+
 /// Rows of a handoff's log after `after`.
 pub async fn rows_after(
     db: &Db,
@@ -535,6 +562,7 @@ pub fn check_text(text: &str) -> Result<&str, ApiError> {
 
 /// `POST /v1/conversations/{id}/messages` — a customer message after handoff: stored
 /// (card numbers and IBANs redacted again here), then relayed live to the agent. `202`.
+/// With an `Idempotency-Key` header, a retry of the same message is stored and relayed once.
 pub(crate) async fn customer_message(
     State(state): State<AppState>,
     Path(conversation_id): Path<String>,
@@ -545,9 +573,25 @@ pub(crate) async fn customer_message(
     crate::api::site_for(&state, &handoff.site, &headers)?;
     let text = check_text(&body.text)?;
     let text = baton_engine::redact(text);
+    let key = match headers.get("idempotency-key") {
+        None => None,
+        Some(v) => match v.to_str().map(str::trim) {
+            Ok(k) if !k.is_empty() && k.len() <= MAX_CLIENT_KEY => Some(k.to_owned()),
+            _ => {
+                return Err(ApiError::InvalidBody {
+                    path: "Idempotency-Key".into(),
+                    message: "must be 1-128 visible ASCII characters".into(),
+                })
+            }
+        },
+    };
     let now = state.clock.now().0 as i64;
-    append(&state.db, &handoff, Kind::Customer, None, &text, now).await?;
-    state.relay.publish(&handoff.id);
+    if append_customer(&state.db, &handoff, &text, now, key.as_deref())
+        .await?
+        .is_some()
+    {
+        state.relay.publish(&handoff.id);
+    }
     Ok(StatusCode::ACCEPTED)
 }
 

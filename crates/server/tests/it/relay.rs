@@ -166,8 +166,27 @@ async fn the_console_stream_receives_customer_messages_and_they_persist() {
         "{data}"
     );
 
+    // An outbox retry (same Idempotency-Key) is stored and relayed once.
+    let url = s.url(&format!("/v1/conversations/{cid}/messages"));
+    for _ in 0..3 {
+        let resp = reqwest::Client::new()
+            .post(&url)
+            .header("Idempotency-Key", format!("msg:{cid}:7"))
+            .json(&json!({"token": token, "text": "retried once"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 202);
+    }
+    customer_post(&s, &cid, &token, "after the retries").await;
+    let (_, _, data) = console.next().await;
+    assert_eq!(data["text"], "retried once");
+    let (_, _, data) = console.next().await;
+    assert_eq!(data["text"], "after the retries", "no duplicate in between");
+
     // A reload restores the conversation from the database.
     let view = ada.get(&path).await;
+    assert_eq!(view.body.matches("retried once").count(), 1);
     assert!(view.body.contains("It was due Monday, order ORD-1"));
     assert!(!view.body.contains("4111 1111 1111 1111"));
 }
