@@ -219,8 +219,14 @@ impl Conversation {
     }
 
     /// The customer sent a message.
+    ///
+    /// Card numbers and IBANs are redacted before anything else sees the text: detectors
+    /// then read exactly what the bundle will carry (so the server, which only gets redacted
+    /// text, re-derives the same decisions), and no raw secret sits in engine state or in a
+    /// saved snapshot of it.
     pub fn customer_message(&mut self, now: Millis, text: &str) -> Decision {
-        self.push(Role::Customer, now, text.to_owned(), None);
+        let text = crate::redact::redact(text).into_owned();
+        self.push(Role::Customer, now, text, None);
         if self.is_escalated() {
             return Decision::Silent;
         }
@@ -247,7 +253,11 @@ impl Conversation {
     }
 
     /// The responder proposes an answer; `Continue` means show it, `Escalate` means withhold it.
-    pub fn bot_candidate(&mut self, now: Millis, candidate: Candidate) -> Decision {
+    /// Its text is redacted on the way in, like a customer message.
+    pub fn bot_candidate(&mut self, now: Millis, mut candidate: Candidate) -> Decision {
+        if let std::borrow::Cow::Owned(clean) = crate::redact::redact(&candidate.text) {
+            candidate.text = clean;
+        }
         let text = candidate.text.clone();
         self.push(Role::Bot, now, text, Some(candidate));
         let turn = self.last_index();

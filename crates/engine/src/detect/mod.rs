@@ -81,7 +81,39 @@ pub fn same_problem(a: &str, b: &str) -> bool {
 
 /// Largest money amount stated in one message, in the text's own units.
 pub(crate) fn largest_amount(text: &str) -> Option<f64> {
-    amount::largest(&crate::normalize::Analysis::new(text)).map(|m| m.value)
+    let text = hide_masked_digits(text);
+    amount::largest(&crate::normalize::Analysis::new(&text)).map(|m| m.value)
+}
+
+/// The last digits a redaction mask keeps (`[card •••• 1111]`, `[IBAN ••00]`) are there for
+/// the agent, not for detectors: read as numbers they would become a refund amount ("refund
+/// to [card •••• 4000]"). They turn into `•` here, one character for one, so evidence spans
+/// still point into the stored text. Client and server both see the redacted text, so both
+/// read it the same way.
+fn hide_masked_digits(text: &str) -> std::borrow::Cow<'_, str> {
+    const MASKS: [&str; 2] = ["[card •", "[IBAN •"];
+    if !MASKS.iter().any(|m| text.contains(m)) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut rest = text;
+    while let Some((at, m)) = MASKS
+        .iter()
+        .filter_map(|m| rest.find(m).map(|at| (at, *m)))
+        .min_by_key(|(at, _)| *at)
+    {
+        out.push_str(&rest[..at + m.len()]);
+        rest = &rest[at + m.len()..];
+        let end = rest.find(']').unwrap_or(rest.len());
+        out.extend(
+            rest[..end]
+                .chars()
+                .map(|c| if c.is_ascii_digit() { '•' } else { c }),
+        );
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    std::borrow::Cow::Owned(out)
 }
 
 /// Frustration evidence at or under this score (about 5 anger points on the frustration
@@ -141,7 +173,8 @@ pub(crate) fn customer_turn(
     policy: &Policy,
     memory: &mut Memory,
 ) -> CustomerVerdict {
-    let text = history.turns().last().map_or("", |t| t.text.as_str());
+    let text = hide_masked_digits(history.turns().last().map_or("", |t| t.text.as_str()));
+    let text = text.as_ref();
     let a = crate::normalize::Analysis::new(text);
     let mut reasons: Vec<Reason> = [
         human_request::detect(&a, turn),

@@ -343,3 +343,49 @@ fn identify_merges_and_feeds_routing() {
     let input = conv.route_input(vec![Trigger::HumanRequest]);
     assert_eq!(input.tier.as_deref(), Some("enterprise"));
 }
+
+#[test]
+fn secrets_are_redacted_before_detectors_and_the_transcript() {
+    let events = vec![
+        c("Please send the refund to my IBAN DE89 3704 0044 0532 0130 00, thanks"),
+        b("Refunds go back to the card you paid with."),
+        c("I paid with 4111 1111 1111 1111 and want it back on that card"),
+        Ev::Bot(
+            "Your card 4111-1111-1111-1111 will be credited.".into(),
+            0.8,
+            Some(true),
+        ),
+    ];
+    let (script, _) = Script::run(&policy(), &events);
+    let conv = &script.conv;
+    let texts: Vec<&str> = conv.transcript().iter().map(|t| t.text.as_str()).collect();
+    for t in &texts {
+        assert!(!crate::redact::contains_secret(t), "raw secret kept: {t}");
+        assert!(
+            !t.contains("3704") && !t.contains("4111"),
+            "raw digits kept: {t}"
+        );
+    }
+    assert!(texts[0].contains("[IBAN"), "{texts:?}");
+    assert!(texts[2].contains("[card"), "{texts:?}");
+    let candidate = conv.transcript()[3]
+        .candidate
+        .as_ref()
+        .map(|c| c.text.as_str());
+    assert_eq!(candidate, Some(texts[3]));
+    assert_eq!(
+        conv.largest_amount(),
+        None,
+        "an IBAN or card is not an amount"
+    );
+    // A refund to an account is still a refund: the no-amount rule may fire, never the
+    // over-threshold one, which the server could not re-derive.
+    assert!(
+        !conv
+            .reasons()
+            .iter()
+            .any(|r| r.evidence.rule == "high_risk.refund_over_threshold"),
+        "{:?}",
+        conv.reasons()
+    );
+}
