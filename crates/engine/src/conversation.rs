@@ -1,7 +1,9 @@
 //! The `Conversation` state machine: events in (time passed in), `Decision`s out.
 use serde::{Deserialize, Serialize};
 
-use crate::bundle::{Attempt, AttemptKind, AttemptOutcome, Customer, SentimentPoint};
+use crate::bundle::{
+    Attempt, AttemptKind, AttemptOutcome, Customer, CustomerEvent, SentimentPoint,
+};
 use crate::decision::{Decision, Evidence, Reason, Trigger};
 use crate::detect::{self, History, Memory, Relation, Topic};
 use crate::policy::Policy;
@@ -277,7 +279,16 @@ impl Conversation {
 
     /// The customer rated the last bot answer. 👎 counts like "that didn't help": it may
     /// complete a restatement, and otherwise offers a human once.
+    ///
+    /// The rating is kept as a customer turn holding its [`CustomerEvent`] marker, so the
+    /// bundle carries it and the server's replay takes the same decisions (a 👍 settles an
+    /// attempt, a 👎 moves the restatement count even when nothing escalates yet).
     pub fn feedback(&mut self, now: Millis, feedback: Feedback) -> Decision {
+        let event = match feedback {
+            Feedback::Helpful => CustomerEvent::Helpful,
+            Feedback::NotHelpful => CustomerEvent::NotHelpful,
+        };
+        self.push(Role::Customer, now, event.marker().to_owned(), None);
         if self.is_escalated() {
             return Decision::Silent;
         }
@@ -306,7 +317,14 @@ impl Conversation {
     }
 
     /// The customer pressed "Talk to a person": always escalates, never argued with.
+    /// Kept as a customer turn holding the press's [`CustomerEvent`] marker, like a rating.
     pub fn button(&mut self, now: Millis) -> Decision {
+        self.push(
+            Role::Customer,
+            now,
+            CustomerEvent::HumanButton.marker().to_owned(),
+            None,
+        );
         if self.is_escalated() {
             return Decision::Silent;
         }
@@ -326,7 +344,7 @@ impl Conversation {
         matches!(self.phase, Phase::Escalated { .. })
     }
 
-    /// Index of the last turn (0 before any turn, as the button may come first).
+    /// Index of the last turn (0 before any turn).
     fn last_index(&self) -> u32 {
         u32::try_from(self.turns.len().saturating_sub(1)).unwrap_or(u32::MAX)
     }

@@ -235,12 +235,64 @@ fn button_escalates_and_the_bot_goes_silent() {
     assert_eq!(decisions[2], Decision::Silent);
     assert_eq!(decisions[3], Decision::Silent);
     let (script, _) = Script::run(&policy(), &events);
+    let transcript = script.conv.transcript();
+    assert_eq!(
+        transcript[1].text,
+        crate::bundle::CustomerEvent::HumanButton.marker(),
+        "the press is a turn of its own, for the bundle and its replay"
+    );
     assert!(
-        script.conv.transcript()[1].withheld,
+        transcript[2].withheld,
         "the bot's answer after handoff is withheld"
     );
     assert!(matches!(script.conv.phase(), Phase::Escalated { .. }));
     assert_eq!(script.conv.reasons()[0].trigger, Trigger::HumanRequest);
+    assert_eq!(script.conv.reasons()[0].evidence.turn, 1);
+}
+
+/// A 👍 or 👎 that escalates nothing still changes later decisions (an attempt settled, a
+/// restatement counted), so the bundle must carry it for the server's replay to agree.
+#[test]
+fn ratings_that_do_not_escalate_replay_from_the_bundle() {
+    use crate::bundle::{BundleMeta, CustomerEvent};
+    let events = vec![
+        c("My smart plug keeps disconnecting from the app."),
+        b("Move the plug closer to the router."),
+        Ev::Feedback(Feedback::NotHelpful),
+        b("Update the plug's firmware under Device > Settings."),
+        Ev::Feedback(Feedback::Helpful),
+        c("Actually it dropped again, the plug keeps going offline in the app."),
+        b("Reset the plug: hold the button for ten seconds."),
+        c("Still disconnecting from the app after the reset."),
+    ];
+    let (script, decisions) = Script::run(&policy(), &events);
+    let events_kept: Vec<&str> = script
+        .conv
+        .transcript()
+        .iter()
+        .filter(|t| CustomerEvent::from_marker(&t.text).is_some())
+        .map(|t| t.text.as_str())
+        .collect();
+    assert_eq!(
+        events_kept,
+        vec![
+            CustomerEvent::NotHelpful.marker(),
+            CustomerEvent::Helpful.marker()
+        ]
+    );
+    assert!(
+        matches!(decisions[2], Decision::Offer { .. }),
+        "{decisions:?}"
+    );
+    let bundle = script.conv.bundle(BundleMeta::default());
+    assert_eq!(bundle.transcript.len(), script.conv.transcript().len());
+    let replayed = crate::verify::replay(&bundle, &policy());
+    assert_eq!(replayed.transcript(), script.conv.transcript());
+    assert_eq!(replayed.phase(), script.conv.phase());
+    assert_eq!(replayed.attempts(), script.conv.attempts());
+    if matches!(script.conv.phase(), Phase::Escalated { .. }) {
+        assert!(crate::verify::verify(&bundle, &policy()).is_match());
+    }
 }
 
 #[test]
