@@ -16,6 +16,7 @@ mod doctor;
 mod layout;
 mod purity;
 mod size;
+mod soak;
 mod test;
 mod toolchain;
 
@@ -30,6 +31,9 @@ Commands:
                          run every test; LAYER narrows it to some of:
                          purity native postgres wasm e2e size
   bench                  criterion benches and the server load generator
+  soak [--bundles N] [--kills N] [--flap-bundles N]
+                         long fault runs: ≥ 5,000 bundles under repeated SIGKILL, a
+                         flapping loopback proxy, the browser outbox (127.0.0.1 only)
   size                   bytes a visitor downloads; fails over size-budget.toml
   doctor                 which tools are present, and the command that fixes each missing one
 ";
@@ -63,6 +67,7 @@ fn run() -> Result<ExitCode> {
             no_args(&command, &rest)?;
             bench::run().map(|()| ExitCode::SUCCESS)
         }
+        "soak" => soak::run(soak::Options::parse(&rest)?).map(|()| ExitCode::SUCCESS),
         "size" => {
             no_args(&command, &rest)?;
             size::run()
