@@ -29,7 +29,9 @@ impl Options {
         let mut it = args.iter();
         while let Some(arg) = it.next() {
             let mut value = |name: &str| -> Result<u32> {
-                let v = it.next().with_context(|| format!("{name} needs a number"))?;
+                let v = it
+                    .next()
+                    .with_context(|| format!("{name} needs a number"))?;
                 v.parse()
                     .with_context(|| format!("{name}: `{v}` is not a number"))
             };
@@ -37,7 +39,9 @@ impl Options {
                 "--bundles" => opts.bundles = value("--bundles")?,
                 "--kills" => opts.kills = value("--kills")?,
                 "--flap-bundles" => opts.flap_bundles = value("--flap-bundles")?,
-                other => bail!("soak: unknown option `{other}` (--bundles N, --kills N, --flap-bundles N)"),
+                other => bail!(
+                    "soak: unknown option `{other}` (--bundles N, --kills N, --flap-bundles N)"
+                ),
             }
         }
         if opts.bundles == 0 {
