@@ -104,10 +104,19 @@ fn fraud(a: &Analysis<'_>, amounts: &[amount::Amount]) -> Option<Hit> {
         }
     }
     // "a charge I don't recognise", "que je ne reconnais pas", "nie gemacht", "I never ordered".
-    let money = a.any(C::Charge) || a.any(C::Account) || a.any(C::Money) || !amounts.is_empty();
+    // The charge must be in the same sentence: "I don't remember my PIN" is no charge.
+    let money = |i: usize| {
+        let (from, to) = a.sentence_range(i);
+        let (start, end) = (a.tokens[from].start, a.tokens[to - 1].end);
+        a.find(from, to, mask(&[C::Charge, C::Card, C::Money]))
+            .is_some()
+            || amounts
+                .iter()
+                .any(|m| m.span.start >= start && m.span.end <= end)
+    };
     for i in 0..n {
         if a.tokens[i].tags & mask(&[C::Recognise, C::Purchase]) != 0
-            && money
+            && money(i)
             && !framed_as_question(a, i, 0)
         {
             let (from, _) = a.clause_range(i);
@@ -163,7 +172,8 @@ fn refund(a: &Analysis<'_>, amounts: &[amount::Amount], threshold: f64) -> Optio
     let money_named = !amounts.is_empty() || a.any(C::Money);
     let back = || {
         (0..a.tokens.len()).find(|&i| {
-            if !a.has(i, C::Back) || !money_named || negated(a, i) || status_q(i) {
+            let cash_back = i > 0 && a.norm(i - 1) == "cash";
+            if !a.has(i, C::Back) || cash_back || !money_named || negated(a, i) || status_q(i) {
                 return false;
             }
             let (from, to) = a.sentence_range(i);
@@ -273,7 +283,14 @@ fn change(a: &Analysis<'_>) -> Option<Hit> {
         let (from, to) = a.clause_range(s);
         // Login, bank and ownership details: any change verb in the clause, or "new IBAN".
         // An email, card or address: only a change verb right next to it.
-        let (lo, hi, verbs) = if strong {
+        // "open a new bank account" is no change to an existing one.
+        let opening = (from..to).any(|k| {
+            matches!(
+                a.norm(k),
+                "open" | "opening" | "abrir" | "ouvrir" | "eroffnen" | "aprire" | "openen" | "set"
+            )
+        });
+        let (lo, hi, verbs) = if strong && !opening {
             (
                 s.saturating_sub(10).max(from),
                 (s + 8).min(to),
@@ -282,7 +299,7 @@ fn change(a: &Analysis<'_>) -> Option<Hit> {
         } else {
             (
                 s.saturating_sub(4).max(from),
-                (s + 4).min(to),
+                (s + 6).min(to),
                 mask(&[C::Change, C::Reset]),
             )
         };
@@ -325,7 +342,11 @@ fn change(a: &Analysis<'_>) -> Option<Hit> {
 fn data_request(a: &Analysis<'_>) -> Option<Hit> {
     let n = a.tokens.len();
     for d in 0..n {
-        if !a.has(d, C::Data) || framed_as_question(a, d, 0) {
+        // "where" / "who" belong to the request here ("tell me where you got my data"):
+        // only policy questions, hypotheticals and self-service turn it into a question.
+        let (cf, ct) = a.clause_range(d);
+        let self_service = mask(&[C::Info, C::Hypo, C::SelfService]);
+        if !a.has(d, C::Data) || a.find(cf, ct, self_service).is_some() {
             continue;
         }
         let (from, to) = a.sentence_range(d);
