@@ -141,6 +141,8 @@ struct RawSite {
     #[serde(default)]
     retention: Option<Retention>,
     #[serde(default)]
+    limits: crate::ratelimit::Limits,
+    #[serde(default)]
     agents: Vec<AgentSeed>,
 }
 
@@ -226,6 +228,8 @@ pub struct Site {
     pub crm: Option<CrmHook>,
     /// Retention policy.
     pub retention: Option<Retention>,
+    /// Ingest rate limits (`[limits]`).
+    pub limits: crate::ratelimit::Limits,
     /// Agent accounts to seed.
     pub agents: Vec<AgentSeed>,
 }
@@ -421,6 +425,7 @@ fn load_site(file: &Path) -> Result<Site, ConfigError> {
         webhooks: raw.webhooks,
         crm: raw.crm,
         retention: raw.retention,
+        limits: raw.limits,
         agents: raw.agents,
     })
 }

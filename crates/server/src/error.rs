@@ -39,6 +39,8 @@ pub enum ErrorCode {
     InvalidToken,
     /// No such resource.
     NotFound,
+    /// Too many handoffs from this address or for this site; retry after `Retry-After`.
+    RateLimited,
     /// Storage is down, full or read-only; retry later.
     Unavailable,
     /// A bug or an unexpected fault on our side.
@@ -107,6 +109,9 @@ pub enum ApiError {
     /// No such resource.
     #[error("not found")]
     NotFound,
+    /// Over an ingest rate limit; the value is the seconds to wait.
+    #[error("too many handoffs, retry in {0} s")]
+    RateLimited(u64),
     /// Storage unavailable (down, locked for too long, full, read-only).
     #[error("storage unavailable")]
     Unavailable(#[source] sqlx::Error),
@@ -139,6 +144,7 @@ impl ApiError {
             ApiError::AlreadyEscalated(_) => ErrorCode::AlreadyEscalated,
             ApiError::InvalidToken => ErrorCode::InvalidToken,
             ApiError::NotFound => ErrorCode::NotFound,
+            ApiError::RateLimited(_) => ErrorCode::RateLimited,
             ApiError::Unavailable(_) => ErrorCode::Unavailable,
             ApiError::Db(_) | ApiError::Internal(_) => ErrorCode::Internal,
         }
@@ -159,6 +165,7 @@ impl ApiError {
             }
             ErrorCode::IdempotencyConflict | ErrorCode::AlreadyEscalated => StatusCode::CONFLICT,
             ErrorCode::NotFound => StatusCode::NOT_FOUND,
+            ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             ErrorCode::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -211,6 +218,13 @@ impl IntoResponse for ApiError {
                 other => other.to_string(),
             };
             response.extensions_mut().insert(ServerFault(cause));
+        }
+        if let ApiError::RateLimited(secs) = &self {
+            if let Ok(v) = axum::http::HeaderValue::from_str(&secs.to_string()) {
+                response
+                    .headers_mut()
+                    .insert(axum::http::header::RETRY_AFTER, v);
+            }
         }
         if code == ErrorCode::Unavailable {
             response.headers_mut().insert(

@@ -16,6 +16,7 @@ pub mod fanout;
 pub mod identity;
 pub mod metrics;
 pub mod origin;
+pub mod ratelimit;
 pub mod relay;
 pub mod retention;
 pub mod serve;

@@ -173,12 +173,16 @@ pub async fn start(opts: ServeOptions) -> Result<Running, ServeError> {
     let app = crate::app::router(state);
     let mut stopped = stop_rx;
     let http = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = stopped.wait_for(|stop| *stop).await;
-            })
-            .await
-            .map_err(|source| ServeError::Io { addr, source })
+        // With the peer address, so per-address limits (login, ingest) see who is calling.
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            let _ = stopped.wait_for(|stop| *stop).await;
+        })
+        .await
+        .map_err(|source| ServeError::Io { addr, source })
     });
     Ok(Running {
         addr: local,

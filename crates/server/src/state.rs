@@ -94,6 +94,8 @@ pub struct AppState {
     pub relay: crate::relay::Relay,
     /// Failed console logins (rate limit and slowdown).
     pub logins: Arc<crate::auth::LoginLimiter>,
+    /// Per-address and per-site ingest limits.
+    pub ingest_limits: Arc<crate::ratelimit::IngestLimiter>,
 }
 
 impl AppState {
@@ -127,6 +129,7 @@ impl AppState {
             http,
             relay: crate::relay::Relay::new(),
             logins: Arc::default(),
+            ingest_limits: Arc::default(),
         })
     }
 }

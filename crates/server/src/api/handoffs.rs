@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use baton_engine::{HandoffV1, Priority, Route};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::site_for;
 use crate::db::{Inserted, NewHandoff};
@@ -32,12 +32,14 @@ struct Accepted<'a> {
 /// `POST /v1/handoffs`.
 pub(crate) async fn create(
     State(state): State<AppState>,
+    peer: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
     headers: HeaderMap,
     body: Result<JsonBytes, ApiError>,
 ) -> Response {
     let started = Instant::now();
+    let addr = peer.map(|axum::Extension(axum::extract::ConnectInfo(a))| a.ip());
     let result = match body {
-        Ok(JsonBytes(bytes)) => ingest(&state, &headers, &bytes).await,
+        Ok(JsonBytes(bytes)) => ingest(&state, addr, &headers, &bytes).await,
         Err(err) => Err(err),
     };
     let metrics = &state.metrics;
@@ -73,21 +75,17 @@ fn json_response(status: StatusCode, body: String) -> Response {
         .into_response()
 }
 
-/// Only `schema`, to tell an unknown version from a malformed v1 bundle.
-#[derive(Deserialize)]
-struct SchemaPeek {
-    #[serde(default)]
-    schema: Option<serde_json::Value>,
-}
-
 fn parse_bundle(bytes: &[u8]) -> Result<HandoffV1, ApiError> {
     match parse::<HandoffV1>(bytes) {
         Ok(b) => Ok(b),
         Err(ApiError::InvalidBody { path, message }) => {
-            if let Ok(SchemaPeek {
-                schema: Some(schema),
-            }) = serde_json::from_slice(bytes)
-            {
+            // Only `schema` of a JSON *object*, to tell an unknown version from a malformed v1
+            // bundle. (A derived struct also reads from an array, so `[bundle]` used to be
+            // answered "unsupported schema `{…whole bundle…}`".)
+            let peek = serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(bytes)
+                .ok()
+                .and_then(|mut object| object.remove("schema"));
+            if let Some(schema) = peek.filter(|s| !s.is_null()) {
                 if schema.as_str() != Some(baton_engine::SCHEMA_VERSION) {
                     let shown = match schema.as_str() {
                         Some(s) => s.chars().take(64).collect(),
@@ -104,11 +102,16 @@ fn parse_bundle(bytes: &[u8]) -> Result<HandoffV1, ApiError> {
 
 async fn ingest(
     state: &AppState,
+    addr: Option<std::net::IpAddr>,
     headers: &HeaderMap,
     bytes: &[u8],
 ) -> Result<(StatusCode, String), ApiError> {
     let mut bundle = parse_bundle(bytes)?;
     let site = site_for(state, &bundle.site, headers)?;
+    state
+        .ingest_limits
+        .check(&site.id, &site.limits, addr, state.clock.now().0)
+        .map_err(ApiError::RateLimited)?;
     if let Some(key) = headers.get("idempotency-key") {
         let key = String::from_utf8_lossy(key.as_bytes());
         if key.trim() != bundle.id {

@@ -134,6 +134,16 @@ pub(super) async fn run_writer(pool: AnyPool, mut rx: mpsc::Receiver<Job>) {
                     let _ = job.reply.send(result);
                 }
             }
+            // Storage itself is unavailable (locked, read-only, full): one-by-one retries
+            // would each wait out the busy timeout again, so a batch of 128 would hold its
+            // last caller for minutes. Everyone gets the 503 now and their client retries.
+            Err(err) if super::is_unavailable(&err) => {
+                let cause = err.to_string();
+                for job in batch.drain(..) {
+                    let again = sqlx::Error::Io(std::io::Error::other(cause.clone()));
+                    let _ = job.reply.send(Err(again));
+                }
+            }
             Err(_) => {
                 for job in batch.drain(..) {
                     let result = write_one(&pool, &job).await;

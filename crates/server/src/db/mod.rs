@@ -112,7 +112,7 @@ impl Db {
                     .after_connect(sqlite_pragmas)
                     .connect_with(options.clone())
                     .await?;
-                SQLITE_MIGRATIONS.run(&write).await?;
+                migrate_sqlite(&write).await?;
                 let read = AnyPoolOptions::new()
                     .max_connections(4)
                     .acquire_timeout(Duration::from_secs(5))
@@ -202,6 +202,24 @@ impl Db {
     pub async fn close(&self) {
         self.write.close().await;
         self.read.close().await;
+    }
+}
+
+/// Runs the SQLite migrations, tolerating another process that starts on the same file at the
+/// same moment: sqlx takes no lock around SQLite migrations, so both may try to apply the same
+/// one and the loser fails ("table … already exists", its transaction rolled back). Running
+/// again skips what the winner applied; a real error fails every attempt and is returned.
+async fn migrate_sqlite(pool: &AnyPool) -> Result<(), sqlx::migrate::MigrateError> {
+    let mut attempt = 0;
+    loop {
+        match SQLITE_MIGRATIONS.run(pool).await {
+            Ok(()) => return Ok(()),
+            Err(err) if attempt >= 4 => return Err(err),
+            Err(_) => {
+                attempt += 1;
+                tokio::time::sleep(Duration::from_millis(50 * attempt)).await;
+            }
+        }
     }
 }
 

@@ -3,8 +3,11 @@
 //! `BATON_TEST_DB=postgres`, a fresh database on a throwaway Postgres (`pg.rs`).
 mod api;
 mod console;
+mod faults;
+mod hostile;
 mod multi;
 mod pg;
+mod proxy;
 mod relay;
 mod schema;
 mod util;
