@@ -44,6 +44,31 @@ pub(crate) fn run() -> Result<()> {
             eprintln!("xtask bench: {e:#}");
             failed.push("loadgen");
         }
+        // The same load on a throwaway Postgres with one and with two instances (round-robin),
+        // to put beside SQLite's figure: durable commits, then commits that do not wait for
+        // the WAL flush (SQLite runs with synchronous=NORMAL, the comparable setting).
+        if let Err(e) = crate::toolchain::ensure_postgres() {
+            eprintln!("xtask bench: Postgres runs skipped: {e:#}");
+        } else {
+            for extra in [
+                &["--postgres", "--instances", "1"][..],
+                &["--postgres", "--instances", "2"],
+                &["--postgres", "--async-commit", "--instances", "1"],
+                &["--postgres", "--async-commit", "--instances", "2"],
+            ] {
+                ran += 1;
+                let mut args = vec!["run", "--release", "-p", "baton-server", "--example"];
+                args.extend(["loadgen", "--"]);
+                args.extend(extra);
+                if let Err(e) = Cmd::cargo(format!("load generator: {}", extra.join(" ")))
+                    .args(args)
+                    .run()
+                {
+                    eprintln!("xtask bench: {e:#}");
+                    failed.push("loadgen (postgres)");
+                }
+            }
+        }
     }
     if ran == 0 {
         bail!("no benchmarks found");
