@@ -14,7 +14,7 @@
 //! ```text
 //! cargo run --release -p baton-server --example loadgen -- [--count 20000] [--concurrency 32]
 //!     [--seconds 60] [--dup-every 0] [--url http://127.0.0.1:8080 --site demo]
-//!     [--postgres | --database postgres://…] [--instances 2]
+//!     [--postgres [--async-commit] | --database postgres://…] [--instances 2]
 //! ```
 //! Prints one human line and one JSON line (`{"handoffs_per_s",…}`) for scripts.
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -38,6 +38,7 @@ struct Args {
     database: Option<String>,
     postgres: bool,
     instances: usize,
+    async_commit: bool,
 }
 
 fn parse_args() -> Result<Args> {
@@ -51,6 +52,7 @@ fn parse_args() -> Result<Args> {
         database: None,
         postgres: false,
         instances: 1,
+        async_commit: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -65,6 +67,7 @@ fn parse_args() -> Result<Args> {
             "--database" => a.database = Some(value()?),
             "--postgres" => a.postgres = true,
             "--instances" => a.instances = value()?.parse()?,
+            "--async-commit" => a.async_commit = true,
             "--bench" => {} // passed by `cargo bench` harnesses; ignored
             other => bail!("unknown flag {other}"),
         }
@@ -289,7 +292,12 @@ fn main() -> Result<()> {
                 (Some(url), _) => Some(url.clone()),
                 (None, true) => {
                     let cluster = pg::Cluster::start(true).map_err(anyhow::Error::msg)?;
-                    let url = cluster.create_database().map_err(anyhow::Error::msg)?;
+                    let mut url = cluster.create_database().map_err(anyhow::Error::msg)?;
+                    if a.async_commit {
+                        // Commit without waiting for the WAL flush: like SQLite's WAL with
+                        // synchronous=NORMAL, survives a baton crash, not a power loss.
+                        url.push_str("?options=-c%20synchronous_commit%3Doff");
+                    }
                     _cluster = Some(cluster);
                     Some(url)
                 }

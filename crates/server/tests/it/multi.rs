@@ -280,6 +280,14 @@ async fn live_messages_cross_instances_both_ways() {
     // The agent works on B: logs in, opens the live view, claims, replies.
     let session = login(&client, &b.base).await;
     let cookie = format!("baton_session={session}");
+    // Sessions live in the database: the login on B is valid on A too.
+    let on_a = client
+        .get(a.url("/console"))
+        .header("Cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(on_a.status().as_u16(), 200, "B's session on A");
     let page = client
         .get(b.url(&format!("/console/handoffs/{id}")))
         .header("Cookie", &cookie)
