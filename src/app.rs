@@ -475,14 +475,15 @@ impl Ctl {
 
     fn relay(self, now: Millis, id: u32, text: &str, token: &str) {
         let svc = self.svc();
-        let cid = self
-            .session
-            .with_untracked(|s| s.conversation_id().to_owned());
+        let (cid, key) = self.session.with_untracked(|s| {
+            let cid = s.conversation_id().to_owned();
+            (cid, s.relay_key(id))
+        });
         let body = serde_json::json!({ "token": token, "text": text });
         svc.outbox.borrow_mut().push(
             now,
             Kind::Message,
-            format!("msg:{cid}:{id}"),
+            key,
             format!("{}/conversations/{cid}/messages", svc.cfg.endpoint),
             body.to_string(),
         );
@@ -495,7 +496,7 @@ impl Ctl {
         let due = svc.outbox.borrow_mut().due(now);
         for entry in due {
             leptos::task::spawn_local(async move {
-                let key = entry.idempotent.then_some(entry.key.as_str());
+                let key = entry.idempotency_key();
                 let result = transport::request("POST", &entry.url, Some(&entry.body), key).await;
                 let status = result.as_ref().ok().map(|(s, _)| *s);
                 let now = clock::now();

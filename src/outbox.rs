@@ -2,7 +2,9 @@
 //! queued here first and retried with exponential backoff and jitter until the server
 //! acknowledges it — across network failures and page reloads (the queue is persisted in
 //! `localStorage` by `storage.rs`). The server is idempotent on the bundle id, which travels
-//! as `Idempotency-Key`, so a retry after a lost answer never makes a second ticket.
+//! as `Idempotency-Key`, so a retry after a lost answer never makes a second ticket; a
+//! customer message after handoff travels with its entry key the same way, so a retry is
+//! stored and relayed to the agent once.
 //!
 //! This module is pure: time is passed in and jitter comes from a seeded RNG, so the retry
 //! schedule is unit-tested without a browser or a clock.
@@ -35,7 +37,8 @@ pub enum Kind {
 /// One request waiting for an acknowledgement.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Entry {
-    /// Unique within the outbox; for a handoff, the bundle id (sent as `Idempotency-Key`).
+    /// Unique within the outbox; for a handoff, the bundle id. Sent as `Idempotency-Key`
+    /// for the kinds the server deduplicates (see `idempotency_key`).
     pub key: String,
     /// What it is.
     pub kind: Kind,
@@ -43,8 +46,6 @@ pub struct Entry {
     pub url: String,
     /// JSON body.
     pub body: String,
-    /// Whether to send `key` as the `Idempotency-Key` header.
-    pub idempotent: bool,
     /// Failed attempts so far.
     pub attempts: u32,
     /// Not before this time.
@@ -52,6 +53,16 @@ pub struct Entry {
     /// True while a request is on the wire (not persisted: a reload means it was lost).
     #[serde(skip)]
     pub in_flight: bool,
+}
+
+impl Entry {
+    /// The `Idempotency-Key` header to send: the key, for the requests the server stores
+    /// once per key (bundles and customer messages; the rest are harmless to repeat).
+    /// Derived from the kind rather than stored, so entries persisted by an older build
+    /// get it too.
+    pub fn idempotency_key(&self) -> Option<&str> {
+        matches!(self.kind, Kind::Handoff | Kind::Message).then_some(self.key.as_str())
+    }
 }
 
 /// How one attempt ended, from the HTTP status (`None` = network error).
@@ -98,7 +109,6 @@ impl Outbox {
             return;
         }
         self.entries.push(Entry {
-            idempotent: kind == Kind::Handoff,
             key,
             kind,
             url,
@@ -234,9 +244,43 @@ mod tests {
         let mut o = outbox_with(Kind::Handoff, "b1");
         let due = o.due(Millis(0));
         assert_eq!(due.len(), 1);
-        assert!(due[0].idempotent);
+        assert_eq!(due[0].idempotency_key(), Some("b1"));
         assert!(o.due(Millis(0)).is_empty());
         assert_eq!(o.poll_timeout(), None);
+    }
+
+    #[test]
+    fn bundles_and_messages_carry_their_key_as_idempotency_key() {
+        let mut o = Outbox::new(1);
+        for (kind, key) in [
+            (Kind::Handoff, "b1"),
+            (Kind::Message, "msg:c:5:1"),
+            (Kind::Event, "ev:1"),
+            (Kind::Csat, "csat:c"),
+            (Kind::Conversation, "conv:c"),
+        ] {
+            o.push(Millis(0), kind, key.into(), "/x".into(), "{}".into());
+        }
+        let keys: Vec<_> = o
+            .entries()
+            .iter()
+            .map(|e| e.idempotency_key().map(str::to_owned))
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                Some("b1".into()),
+                Some("msg:c:5:1".into()),
+                None,
+                None,
+                None
+            ]
+        );
+        // An entry persisted by a build that stored an `idempotent` flag still restores.
+        let old = r#"{"entries":[{"key":"msg:c:9","kind":"message","url":"/m","body":"{}",
+            "idempotent":false,"attempts":2,"next_at":5}],"rng":1}"#;
+        let restored = Outbox::restore(old, 1);
+        assert_eq!(restored.entries()[0].idempotency_key(), Some("msg:c:9"));
     }
 
     #[test]

@@ -412,6 +412,20 @@ impl ChatSession {
         }
     }
 
+    /// The outbox key of customer message `id`, sent as its `Idempotency-Key`: the same for
+    /// every retry of that message, so the server stores and relays it once. The send time
+    /// is part of it because two tabs of one conversation can each number a message `id`
+    /// before either sees the other's, and two different messages must never share a key.
+    /// The message id stays last (`pump` reads it back to mark the line delivered).
+    pub fn relay_key(&self, id: u32) -> String {
+        let at = self
+            .messages
+            .iter()
+            .find(|m| m.id == id)
+            .map_or(0, |m| m.at.0);
+        format!("msg:{}:{at}:{id}", self.conversation_id)
+    }
+
     /// `event: agent_joined` on the live channel.
     pub fn agent_joined(&mut self, now: Millis, agent: &str) {
         let agent: String = agent.chars().take(60).collect();
@@ -651,6 +665,10 @@ mod tests {
         assert!(!s.history().iter().any(|l| l.text.contains("bot talking")));
         let held = s.handoff_delivered("tok".into());
         assert_eq!(held, vec![(id, "hello?".to_owned())]);
+        let key = s.relay_key(id);
+        assert_eq!(key, s.relay_key(id), "every retry of a message has one key");
+        assert_eq!(key, format!("msg:{}:2500:{id}", s.conversation_id()));
+        assert!(key.len() <= 128, "the server's Idempotency-Key limit");
         s.relayed(id);
         assert!(s.handoff_delivered("tok".into()).is_empty());
         s.agent_joined(Millis(3_000), "Alex");

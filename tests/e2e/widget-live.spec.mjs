@@ -50,8 +50,13 @@ describe("live chat with a human", () => {
     if (await agent.locator("#reply-text").inputValue()) await agent.locator("#reply button[type=submit]").click();
     await customer.locator(".msg.agent", { hasText: "Alex here" }).waitFor({ timeout: 10_000 });
 
+    const relayed = customer.waitForRequest(
+      (r) => r.method() === "POST" && new URL(r.url()).pathname.endsWith("/messages"),
+    );
     await widget.send("Thanks! It's order 1042.");
     await customer.locator(".msg.me:not(.pending)", { hasText: "order 1042" }).waitFor({ timeout: 10_000 });
+    // The outbox entry key travels as Idempotency-Key, so a retried message is stored once.
+    assert.match((await relayed).headers()["idempotency-key"] ?? "", /^msg:[^:]+:\d+:\d+$/);
     await agent.reload();
     await agent.getByText("order 1042").first().waitFor({ timeout: 10_000 });
     assert.equal(await widget.botMessages().count(), 1, "the bot said nothing after the handoff");
