@@ -221,12 +221,13 @@ impl Concept {
 const FUZZY: u128 = (1 << Concept::Person as u8)
     | (1 << Concept::Talk as u8)
     | (1 << Concept::Transfer as u8)
-    | (1 << Concept::Someone as u8)
-    | (1 << Concept::Fraud as u8);
+    | (1 << Concept::Someone as u8);
 
 /// Concepts whose words only match typos that swap two letters.
-const SWAP_ONLY: u128 =
-    (1 << Concept::Refund as u8) | (1 << Concept::Cancel as u8) | (1 << Concept::Close as u8);
+const SWAP_ONLY: u128 = (1 << Concept::Refund as u8)
+    | (1 << Concept::Cancel as u8)
+    | (1 << Concept::Close as u8)
+    | (1 << Concept::Fraud as u8);
 
 /// A lexicon line that cannot be used.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
