@@ -442,11 +442,15 @@ async fn handoff_for_token(
     Err(ApiError::InvalidToken)
 }
 
-/// `?token=` of the live stream.
+/// `?token=…&after=…` of the live stream. `after` is `Last-Event-ID` for a client that
+/// cannot set headers on its first request (a browser `EventSource` opened after a page
+/// reload): it resumes after that event instead of getting only the current state.
 #[derive(Deserialize)]
 pub(crate) struct LiveQuery {
     #[serde(default)]
     token: String,
+    #[serde(default)]
+    after: Option<i64>,
 }
 
 /// An SSE response fed by `pump` running in its own task.
@@ -497,7 +501,8 @@ pub fn last_event_id(headers: &HeaderMap) -> Option<i64> {
 ///
 /// A fresh connection gets the current state (`agent_joined` when claimed, `closed` when
 /// closed) and then everything new; the widget keeps earlier messages itself. A reconnect
-/// (`Last-Event-ID`) resumes exactly after the last event it saw.
+/// (`Last-Event-ID`, or `?after=` from a reloaded page) resumes exactly after the last event
+/// it saw; the header wins, being what the browser sends on its own reconnects.
 pub(crate) async fn customer_live(
     State(state): State<AppState>,
     Path(conversation_id): Path<String>,
@@ -506,7 +511,8 @@ pub(crate) async fn customer_live(
 ) -> Result<Response, ApiError> {
     let handoff = handoff_for_token(&state, &conversation_id, &query.token).await?;
     crate::api::site_for(&state, &handoff.site, &headers)?;
-    let (after, preface) = match last_event_id(&headers) {
+    let resume = last_event_id(&headers).or(query.after.filter(|n| *n >= 0));
+    let (after, preface) = match resume {
         Some(after) => (after, Vec::new()),
         None => {
             let rows = rows_after(&state.db, &handoff.id, 0, i64::MAX).await?;

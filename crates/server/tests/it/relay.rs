@@ -126,6 +126,36 @@ async fn the_widget_stream_receives_the_join_the_reply_and_the_close() {
         ("message", &json!("Second"))
     );
 
+    // A reloaded page cannot set Last-Event-ID on its new EventSource: `?after=` does the
+    // same, and the header (sent by the browser's own reconnects) wins over it.
+    let url = |after: &str| {
+        reqwest::Client::new().get(s.url(&format!(
+            "/v1/conversations/{cid}/live?token={token}&after={after}"
+        )))
+    };
+    let mut reloaded = Sse::open(url(&first_id)).await;
+    assert_eq!(reloaded.next().await.2["text"], "Second");
+    let mut from_start = Sse::open(url("0")).await;
+    let seen: Vec<String> = [
+        from_start.next().await,
+        from_start.next().await,
+        from_start.next().await,
+    ]
+    .into_iter()
+    .map(|(_, name, data)| format!("{name} {}", data["text"].as_str().unwrap_or("")))
+    .collect();
+    assert_eq!(
+        seen,
+        [
+            "agent_joined ",
+            "message Hi, this is Ada — I have your order here.",
+            "message Second"
+        ],
+        "everything after 0, the customer's own message excepted"
+    );
+    let mut both = Sse::open(url("0").header("Last-Event-ID", first_id.as_str())).await;
+    assert_eq!(both.next().await.2["text"], "Second");
+
     ada.post(
         &format!("{path}/close"),
         &[("csrf", &csrf), ("repeat", "yes")],
