@@ -207,10 +207,10 @@ impl Ctl {
             },
             std::time::Duration::from_millis(0),
         );
-        if let Some(token) = self
-            .session
-            .with_untracked(|s| s.handoff().token().map(str::to_owned))
-        {
+        if let Some(token) = self.session.with_untracked(|s| {
+            // A closed conversation has nothing more to say live.
+            (!s.ended()).then(|| s.handoff().token().map(str::to_owned))?
+        }) {
             self.open_live(&token);
         }
         if let Some(w) = web_sys::window() {
@@ -557,20 +557,26 @@ impl Ctl {
 
     fn open_live(self, token: &str) {
         let svc = self.svc();
-        let cid = self
+        let (cid, after) = self
             .session
-            .with_untracked(|s| s.conversation_id().to_owned());
-        let url = format!(
+            .with_untracked(|s| (s.conversation_id().to_owned(), s.live_after()));
+        let mut url = format!(
             "{}/conversations/{cid}/live?token={}",
             svc.cfg.endpoint,
             js_sys::encode_uri_component(token)
         );
-        let live = transport::live(&url, move |ev| self.on_live(ev));
+        if let Some(after) = after {
+            url.push_str(&format!("&after={after}"));
+        }
+        let live = transport::live(&url, move |seq, ev| self.on_live(seq, ev));
         *svc.live.borrow_mut() = live.ok();
     }
 
-    fn on_live(self, ev: LiveEvent) {
+    fn on_live(self, seq: Option<u64>, ev: LiveEvent) {
         let now = clock::now();
+        if self.session.try_update(|s| s.live_seen(seq)) != Some(true) {
+            return;
+        }
         match ev {
             LiveEvent::AgentJoined { agent } => {
                 self.session.update(|s| s.agent_joined(now, &agent))

@@ -163,6 +163,8 @@ struct Snapshot {
     rated: Option<u8>,
     #[serde(default)]
     started: bool,
+    #[serde(default)]
+    live_seq: Option<u64>,
 }
 
 /// The customer's chat: engine state plus what the UI shows.
@@ -179,6 +181,9 @@ pub struct ChatSession {
     ended: bool,
     rated: Option<u8>,
     started: bool,
+    /// The id of the last live-channel event taken in (`None`: none seen by a build that
+    /// counted, so the server is asked for the current state instead).
+    live_seq: Option<u64>,
     rng: Rng,
 }
 
@@ -198,6 +203,7 @@ impl ChatSession {
             ended: false,
             rated: None,
             started: false,
+            live_seq: None,
             rng,
         }
     }
@@ -381,6 +387,8 @@ impl ChatSession {
     pub fn handoff_delivered(&mut self, token: String) -> Vec<(u32, String)> {
         if matches!(self.handoff, Handoff::None | Handoff::Queued { .. }) {
             self.handoff = Handoff::Delivered { token };
+            // A new handoff's live log starts empty: everything in it is news to us.
+            self.live_seq.get_or_insert(0);
         }
         let escalated_at = self
             .messages
@@ -424,6 +432,26 @@ impl ChatSession {
             .find(|m| m.id == id)
             .map_or(0, |m| m.at.0);
         format!("msg:{}:{at}:{id}", self.conversation_id)
+    }
+
+    /// Where the live channel resumes (`?after=`): the last event id taken in, so a page
+    /// reloaded while the agent wrote gets those messages, and nothing twice.
+    pub fn live_after(&self) -> Option<u64> {
+        self.live_seq
+    }
+
+    /// A live event with SSE id `seq` arrived: true if it is news. False for an event
+    /// already taken in — replayed by a resume, or shown already by another tab of this
+    /// conversation (see `app.rs`, storage sync).
+    pub fn live_seen(&mut self, seq: Option<u64>) -> bool {
+        match (seq, self.live_seq) {
+            (Some(seq), Some(last)) if seq <= last => false,
+            (Some(seq), _) => {
+                self.live_seq = Some(seq);
+                true
+            }
+            (None, _) => true,
+        }
     }
 
     /// `event: agent_joined` on the live channel.
@@ -545,6 +573,7 @@ impl ChatSession {
             ended: self.ended,
             rated: self.rated,
             started: self.started,
+            live_seq: self.live_seq,
         };
         serde_json::to_string(&snap).unwrap_or_default()
     }
@@ -575,6 +604,7 @@ impl ChatSession {
             ended: snap.ended,
             rated: snap.rated,
             started: snap.started,
+            live_seq: snap.live_seq,
             rng: Rng::seeded(seed),
         })
     }
@@ -687,6 +717,40 @@ mod tests {
             .filter(|m| matches!(m.body, Body::Notice(Notice::AgentJoined { .. })))
             .count();
         assert_eq!(joined, 1);
+    }
+
+    #[test]
+    fn live_events_resume_after_the_last_one_and_never_repeat() {
+        let mut s = session();
+        assert_eq!(s.live_after(), None);
+        s.press_human(Millis(2_000));
+        s.handoff_delivered("tok".into());
+        assert_eq!(
+            s.live_after(),
+            Some(0),
+            "a new handoff resumes from the start"
+        );
+        assert!(s.live_seen(Some(3)));
+        s.agent_joined(Millis(3_000), "Alex");
+        assert!(s.live_seen(Some(4)));
+        s.agent_message(Millis(3_100), "first");
+        let reloaded = ChatSession::restore("demo", &s.to_json(), 2).expect("restores");
+        assert_eq!(reloaded.live_after(), Some(4), "survives a reload");
+        assert!(!s.live_seen(Some(4)), "a replayed event is not news");
+        assert!(!s.live_seen(Some(2)));
+        assert!(s.live_seen(Some(5)));
+        assert!(
+            s.live_seen(None),
+            "an event without an id cannot be checked"
+        );
+        assert_eq!(s.live_after(), Some(5));
+        // A session stored before event ids were kept asks for the current state, then counts.
+        let mut old = session();
+        old.press_human(Millis(2_000));
+        old.handoff = Handoff::Delivered { token: "t".into() };
+        assert_eq!(old.live_after(), None);
+        assert!(old.live_seen(Some(9)));
+        assert_eq!(old.live_after(), Some(9));
     }
 
     #[test]

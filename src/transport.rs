@@ -138,9 +138,10 @@ impl Drop for Live {
 }
 
 /// Opens `GET …/live?token=` as an EventSource (it reconnects by itself after drops).
+/// `on_event` gets each event with its SSE id (the server's sequence number).
 pub(crate) fn live(
     url: &str,
-    on_event: impl Fn(LiveEvent) + 'static,
+    on_event: impl Fn(Option<u64>, LiveEvent) + 'static,
 ) -> Result<Live, TransportError> {
     let source = EventSource::new(url).map_err(js_err)?;
     let on_event = std::rc::Rc::new(on_event);
@@ -150,7 +151,7 @@ pub(crate) fn live(
         let handler = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
             let data = ev.data().as_string().unwrap_or_default();
             if let Some(e) = parse_live(name, &data) {
-                on_event(e);
+                on_event(ev.last_event_id().trim().parse().ok(), e);
             }
         });
         source

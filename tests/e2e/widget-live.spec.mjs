@@ -62,6 +62,22 @@ describe("live chat with a human", () => {
     assert.equal(await widget.botMessages().count(), 1, "the bot said nothing after the handoff");
     await screenshot(customer, "widget-live-agent-1280");
 
+    // The customer's page is away (a reload) while the agent writes: the new live connection
+    // resumes after the last event seen (?after=), so that reply arrives, and nothing repeats.
+    await customer.goto("about:blank");
+    const replied = agent.waitForResponse((r) => new URL(r.url()).pathname.endsWith("/reply"));
+    await agent.locator("#reply-text").fill("Found it: your parcel ships today.");
+    await agent.locator("#reply-text").press("Control+Enter").catch(() => {});
+    if (await agent.locator("#reply-text").inputValue()) await agent.locator("#reply button[type=submit]").click();
+    await replied;
+    const resumed = customer.waitForRequest((r) => new URL(r.url()).pathname.endsWith("/live"));
+    await customer.goto(server.url("/"));
+    assert.match(new URL((await resumed).url()).searchParams.get("after") ?? "", /^[1-9]\d*$/);
+    await customer.locator(".msg.agent", { hasText: "ships today" }).waitFor({ timeout: 15_000 });
+    await customer.waitForTimeout(500);
+    assert.equal(await customer.locator(".msg.agent", { hasText: "Alex here" }).count(), 1, "no replay");
+    assert.equal(await customer.locator(".msg.agent", { hasText: "ships today" }).count(), 1);
+
     await agent.locator('input[name="repeat"][value="no"]').check();
     await agent.locator("#close").click();
     await customer.getByRole("button", { name: "5 of 5" }).waitFor({ timeout: 10_000 });
