@@ -1,5 +1,5 @@
 // The product: a customer who asks for a person is handed over at once, the bundle reaches
-// the server exactly once, and the server routes and stores it.
+// the server exactly once, the server routes and stores it, and the agent sees it.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { DESKTOP, launchBrowser, newPage, screenshot } from "./harness/browser.mjs";
@@ -74,6 +74,22 @@ describe("handoff to a human", () => {
     );
     assert.equal(stored, before + 1, "stored exactly once");
     await screenshot(page, "widget-handoff-1280");
+
+    // The agent sees it: reason first, and the customer's own words, without asking again.
+    const agent = await newPage(browser, DESKTOP);
+    await agent.goto(server.url("/console/login"));
+    await agent.fill('input[name="email"]', "alex@northwind.example");
+    await agent.fill('input[name="password"]', "northwind-demo");
+    await agent.click('button[type="submit"]');
+    await agent.waitForURL((u) => !u.pathname.startsWith("/console/login"), { timeout: 10_000 });
+    const view = await agent.goto(server.url(`/console/handoffs/${body.id}`));
+    assert.equal(view.status(), 200, "the stored handoff opens in the console");
+    const text = await agent.locator("body").innerText();
+    assert.match(text, /I want to talk to a human please/, "the transcript is there");
+    assert.match(text, /human_request/, "the reason's rule is shown");
+    await screenshot(agent, "console-handoff-1280");
+    assert.deepEqual(agent.errors(), [], "no console errors in the agent console");
+    await agent.context().close();
     assert.deepEqual(page.errors(), [], "no console errors or uncaught exceptions");
     await page.context().close();
   });
