@@ -8,10 +8,10 @@
 //!   (the login form, which has no session yet, uses a double-submit cookie), and a request
 //!   whose `Origin` names another host is refused outright.
 //! - Failed logins are counted per account and per client address; each failure is answered
-//!   more slowly, and past a limit the login is refused with 429 until the window passes.
-use std::collections::HashMap;
+//!   more slowly, and past a limit the login is refused with 429 until the window passes. The
+//!   counts live in the database, so several instances enforce one limit.
 use std::net::{IpAddr, SocketAddr};
-use std::sync::{Mutex, OnceLock};
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use argon2::password_hash::{PasswordHash, PasswordVerifier};
@@ -25,6 +25,7 @@ use base64::Engine;
 use sqlx::Row;
 
 use crate::console::ConsoleError;
+use crate::db::Db;
 use crate::identity::sha256_hex;
 use crate::state::AppState;
 
@@ -42,8 +43,6 @@ const MAX_FAILS_PER_ACCOUNT: u32 = 5;
 /// Failed attempts allowed per client address within the window (several agents may share
 /// an office NAT, so higher than per account).
 const MAX_FAILS_PER_ADDR: u32 = 20;
-/// Most keys the limiter remembers; past this, expired entries are pruned first.
-const MAX_TRACKED: usize = 10_000;
 
 /// A logged-in agent, resolved from the session cookie on every request.
 #[derive(Clone, Debug)]
@@ -261,18 +260,10 @@ pub fn client_addr(parts: &Parts) -> Option<IpAddr> {
         .map(|ConnectInfo(addr)| addr.ip())
 }
 
-#[derive(Clone, Copy, Debug)]
-struct Failures {
-    count: u32,
-    first: u64,
-}
-
-/// Counts failed logins per account and per address (in this process; a lockout on one
-/// instance of several is still a lockout for most of an attacker's traffic).
+/// Counts failed logins per account and per address in the database (`login_failures`), so
+/// every instance sharing it enforces one count and a restart does not reset it.
 #[derive(Debug, Default)]
-pub struct LoginLimiter {
-    failures: Mutex<HashMap<String, Failures>>,
-}
+pub struct LoginLimiter;
 
 /// Keys the limiter tracks for one attempt.
 #[derive(Debug)]
@@ -292,68 +283,50 @@ impl LoginKeys {
 }
 
 impl LoginLimiter {
-    /// `Err(seconds to wait)` when either key is over its limit.
-    pub fn check(&self, keys: &LoginKeys, now: u64) -> Result<(), u64> {
-        let Ok(map) = self.failures.lock() else {
-            return Ok(());
-        };
-        let over = |key: &str, max: u32| {
-            map.get(key)
-                .filter(|f| now.saturating_sub(f.first) < FAIL_WINDOW_MS && f.count >= max)
-                .map(|f| {
-                    (f.first + FAIL_WINDOW_MS)
-                        .saturating_sub(now)
-                        .div_ceil(1000)
-                })
-        };
-        let wait = over(&keys.account, MAX_FAILS_PER_ACCOUNT).or_else(|| {
-            keys.addr
-                .as_deref()
-                .and_then(|a| over(a, MAX_FAILS_PER_ADDR))
-        });
-        match wait {
-            Some(secs) => Err(secs.max(1)),
-            None => Ok(()),
+    /// `Err(seconds to wait)` when either key is over its limit. A database error lets the
+    /// attempt through (logged): checking the password needs the same database anyway.
+    pub async fn check(&self, db: &Db, keys: &LoginKeys, now: u64) -> Result<(), u64> {
+        let since = now as i64 - FAIL_WINDOW_MS as i64;
+        let limits = [
+            (Some(&keys.account), MAX_FAILS_PER_ACCOUNT),
+            (keys.addr.as_ref(), MAX_FAILS_PER_ADDR),
+        ];
+        for (key, max) in limits {
+            let Some(key) = key else { continue };
+            match db.login_failures(key, since).await {
+                Ok(Some((attempts, first))) if attempts >= i64::from(max) => {
+                    let wait = (first + FAIL_WINDOW_MS as i64 - now as i64).max(0) as u64;
+                    return Err(wait.div_ceil(1000).max(1));
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!("login limiter: {e}"),
+            }
         }
+        Ok(())
     }
 
     /// Records a failure; returns how long to hold the answer (doubling per failure of the
     /// account, 250 ms up to 2 s), which slows guessing even below the limit.
-    pub fn failed(&self, keys: &LoginKeys, now: u64) -> Duration {
-        let Ok(mut map) = self.failures.lock() else {
-            return Duration::from_secs(2);
-        };
-        if map.len() >= MAX_TRACKED {
-            map.retain(|_, f| now.saturating_sub(f.first) < FAIL_WINDOW_MS);
-        }
-        let mut account_count = 0;
+    pub async fn failed(&self, db: &Db, keys: &LoginKeys, now: u64) -> Duration {
+        let mut account_count = 1;
         for key in std::iter::once(&keys.account).chain(keys.addr.as_ref()) {
-            if map.len() >= MAX_TRACKED && !map.contains_key(key) {
-                continue;
-            }
-            let f = map.entry(key.clone()).or_insert(Failures {
-                count: 0,
-                first: now,
-            });
-            if now.saturating_sub(f.first) >= FAIL_WINDOW_MS {
-                *f = Failures {
-                    count: 0,
-                    first: now,
-                };
-            }
-            f.count += 1;
-            if *key == keys.account {
-                account_count = f.count;
+            match db
+                .add_login_failure(key, now as i64, FAIL_WINDOW_MS as i64)
+                .await
+            {
+                Ok(n) if *key == keys.account => account_count = n,
+                Ok(_) => {}
+                Err(e) => tracing::warn!("login limiter: {e}"),
             }
         }
-        let exp = account_count.saturating_sub(1).min(3);
+        let exp = (account_count.max(1) - 1).min(3) as u32;
         Duration::from_millis(250 << exp)
     }
 
     /// Forgets the account's failures after a successful login.
-    pub fn succeeded(&self, keys: &LoginKeys) {
-        if let Ok(mut map) = self.failures.lock() {
-            map.remove(&keys.account);
+    pub async fn succeeded(&self, db: &Db, keys: &LoginKeys) {
+        if let Err(e) = db.clear_login_failures(&keys.account).await {
+            tracing::warn!("login limiter: {e}");
         }
     }
 }
@@ -362,33 +335,57 @@ impl LoginLimiter {
 mod tests {
     use super::*;
 
-    #[test]
-    fn limiter_locks_after_five_failures_and_unlocks_after_the_window() {
-        let l = LoginLimiter::default();
+    async fn db() -> (tempfile::TempDir, Db) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = Db::connect(&Db::sqlite_url(dir.path()))
+            .await
+            .expect("sqlite");
+        (dir, db)
+    }
+
+    #[tokio::test]
+    async fn limiter_locks_after_five_failures_and_unlocks_after_the_window() {
+        let (_dir, db) = db().await;
+        let l = LoginLimiter;
         let keys = LoginKeys::new("A@x.example", None);
         let mut delays = Vec::new();
         for i in 0..MAX_FAILS_PER_ACCOUNT {
-            assert!(l.check(&keys, 1000 + u64::from(i)).is_ok());
-            delays.push(l.failed(&keys, 1000 + u64::from(i)).as_millis());
+            assert!(l.check(&db, &keys, 1000 + u64::from(i)).await.is_ok());
+            delays.push(l.failed(&db, &keys, 1000 + u64::from(i)).await.as_millis());
         }
         assert_eq!(delays, vec![250, 500, 1000, 2000, 2000]);
-        let wait = l.check(&LoginKeys::new("a@x.example", None), 2000);
+        let wait = l
+            .check(&db, &LoginKeys::new("a@x.example", None), 2000)
+            .await;
         assert_eq!(wait, Err(899));
-        assert!(l.check(&keys, 1000 + FAIL_WINDOW_MS).is_ok());
+        assert!(l.check(&db, &keys, 1000 + FAIL_WINDOW_MS).await.is_ok());
+        l.failed(&db, &keys, 1000 + FAIL_WINDOW_MS).await;
+        assert!(
+            l.check(&db, &keys, 1001 + FAIL_WINDOW_MS).await.is_ok(),
+            "a new window"
+        );
     }
 
-    #[test]
-    fn limiter_counts_addresses_across_accounts() {
-        let l = LoginLimiter::default();
+    #[tokio::test]
+    async fn limiter_counts_addresses_across_accounts_and_forgets_on_success() {
+        let (_dir, db) = db().await;
+        let l = LoginLimiter;
         let ip: IpAddr = [10, 0, 0, 1].into();
         for i in 0..MAX_FAILS_PER_ADDR {
             let keys = LoginKeys::new(&format!("user{i}@x.example"), Some(ip));
-            l.failed(&keys, 0);
+            l.failed(&db, &keys, 0).await;
         }
         let fresh = LoginKeys::new("someone@x.example", Some(ip));
-        assert!(l.check(&fresh, 10).is_err());
+        assert!(l.check(&db, &fresh, 10).await.is_err());
         let elsewhere = LoginKeys::new("someone@x.example", Some([10, 0, 0, 2].into()));
-        assert!(l.check(&elsewhere, 10).is_ok());
+        assert!(l.check(&db, &elsewhere, 10).await.is_ok());
+        let keys = LoginKeys::new("b@x.example", None);
+        for _ in 0..MAX_FAILS_PER_ACCOUNT {
+            l.failed(&db, &keys, 5).await;
+        }
+        assert!(l.check(&db, &keys, 6).await.is_err());
+        l.succeeded(&db, &keys).await;
+        assert!(l.check(&db, &keys, 7).await.is_ok());
     }
 
     #[test]

@@ -88,7 +88,7 @@ pub(crate) async fn submit(
     let email: String = form.email.trim().chars().take(MAX_FIELD).collect();
     let keys = LoginKeys::new(&email, addr.map(|Extension(ConnectInfo(a))| a.ip()));
     let now = state.clock.now().0;
-    if let Err(wait) = state.logins.check(&keys, now) {
+    if let Err(wait) = state.logins.check(&state.db, &keys, now).await {
         let minutes = wait.div_ceil(60);
         let mut response = login_form(
             StatusCode::TOO_MANY_REQUESTS,
@@ -105,7 +105,7 @@ pub(crate) async fn submit(
     }
     let password: String = form.password.chars().take(MAX_FIELD).collect();
     let Some(agent_id) = auth::verify_password(&state, &email, &password).await? else {
-        let delay = state.logins.failed(&keys, now);
+        let delay = state.logins.failed(&state.db, &keys, now).await;
         tokio::time::sleep(delay).await;
         return Ok(login_form(
             StatusCode::UNAUTHORIZED,
@@ -113,7 +113,7 @@ pub(crate) async fn submit(
             &email,
         ));
     };
-    state.logins.succeeded(&keys);
+    state.logins.succeeded(&state.db, &keys).await;
     let token = auth::create_session(&state, agent_id).await?;
     let mut response = redirect("/console");
     let session = format!(

@@ -27,6 +27,7 @@ mod agents;
 mod conversations;
 mod customers;
 mod handoffs;
+mod limits;
 mod retention;
 mod webhooks;
 
