@@ -1283,34 +1283,48 @@ pub(crate) fn explain(a: &str, b: &str) -> String {
 mod tests {
     use super::*;
 
-    /// `BATON_PAIRS=hw|public cargo test explain_pairs -- --ignored --nocapture`
+    /// `BATON_PAIRS=hw|public cargo test explain_pairs -- --ignored --nocapture`; or
+    /// `BATON_PAIRS_FILE=/path/pairs.jsonl` for a check set of your own (every pair).
     #[test]
     #[ignore]
     fn explain_pairs() {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../../shared/data/pairs.jsonl"
-        );
+        let file = std::env::var("BATON_PAIRS_FILE").ok();
+        let path = file.clone().unwrap_or_else(|| {
+            concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../../shared/data/pairs.jsonl"
+            )
+            .to_owned()
+        });
         let Ok(text) = std::fs::read_to_string(path) else {
             return;
         };
         let want = std::env::var("BATON_PAIRS").unwrap_or_default();
-        let mut shown = 0;
+        let (mut shown, mut tp, mut fp, mut fneg) = (0, 0u32, 0u32, 0u32);
         for line in text.lines() {
             let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else {
                 continue;
             };
             let id = v["id"].as_str().unwrap_or("");
-            if (want == "hw") != id.starts_with("hw-p-") {
+            if file.is_none() && (want == "hw") != id.starts_with("hw-p-") {
                 continue;
             }
             let (a, b) = (v["a"].as_str().unwrap_or(""), v["b"].as_str().unwrap_or(""));
             let gold = v["same"].as_bool().unwrap_or(false);
-            if same_problem(a, b) != gold && shown < 120 {
+            let got = same_problem(a, b);
+            match (gold, got) {
+                (true, true) => tp += 1,
+                (false, true) => fp += 1,
+                (true, false) => fneg += 1,
+                (false, false) => {}
+            }
+            if got != gold && shown < 120 {
                 shown += 1;
                 println!("{id} gold={gold} {a} || {b}\n  {}", explain(a, b));
             }
         }
+        let f1 = f64::from(2 * tp) / f64::from((2 * tp + fp + fneg).max(1));
+        println!("tp={tp} fp={fp} fn={fneg} F1={f1:.3}");
     }
 
     #[test]
