@@ -257,9 +257,9 @@ impl Ctl {
             Command::Identify(id) => self.session.update(|s| s.identify(id)),
             Command::Open => self.set_open(true),
             Command::Close => self.set_open(false),
-            Command::Handoff { .. } => {
+            Command::Handoff { reason } => {
                 self.set_open(true);
-                self.press_human();
+                self.handoff(reason.as_deref());
             }
             Command::Shutdown => {
                 let svc = self.svc();
@@ -282,8 +282,13 @@ impl Ctl {
 
     /// "Talk to a person".
     pub(crate) fn press_human(self) {
+        self.handoff(None);
+    }
+
+    /// A handoff by the button or by the site (`Baton('handoff', {reason})`).
+    fn handoff(self, reason: Option<&str>) {
         let now = clock::now();
-        if let Some(outcome) = self.session.try_update(|s| s.press_human(now)) {
+        if let Some(outcome) = self.session.try_update(|s| s.press_human(now, reason)) {
             self.act(outcome);
         }
     }
@@ -512,12 +517,19 @@ impl Ctl {
                             self.delivered(now, ack.customer_token);
                         }
                     }
-                    (Kind::Handoff, _) => {
-                        self.session.update(|s| s.handoff_retrying());
-                        if delivery == Delivery::Rejected {
-                            web_sys::console::error_1(
-                                &"baton: the server rejected the handoff".into(),
-                            );
+                    (Kind::Handoff, Delivery::Retry) => {
+                        self.session.update(|s| s.handoff_retrying())
+                    }
+                    (Kind::Handoff, Delivery::Rejected) => {
+                        let body = result.map(|(_, b)| b).unwrap_or_default();
+                        let code = transport::error_code(&body).unwrap_or_default();
+                        if code == "already_escalated" {
+                            // Another tab of this conversation got there first.
+                            self.session.update(|s| s.handoff_taken());
+                        } else {
+                            self.session.update(|s| s.handoff_rejected());
+                            let msg = format!("baton: the server refused the handoff ({code})");
+                            web_sys::console::warn_1(&msg.into());
                         }
                     }
                     (Kind::Message, Delivery::Acked) => {

@@ -88,6 +88,8 @@ pub struct Strings {
     pub queued: &'static str,
     /// The server acknowledged the bundle.
     pub delivered: &'static str,
+    /// The server refused the bundle for good (a 4xx): nobody has the request.
+    pub handoff_failed: &'static str,
     /// A human joined (followed by the agent's name).
     pub agent_joined: &'static str,
     /// Feedback buttons.
@@ -135,6 +137,7 @@ static EN: Strings = Strings {
     connecting: "Connecting you to a person…",
     queued: "Your request is saved and will be sent as soon as we're back online.",
     delivered: "A person has your conversation and will reply here shortly.",
+    handoff_failed: "We couldn't reach our team — please try again or email us.",
     agent_joined: "joined the conversation",
     helpful: "Helpful",
     not_helpful: "Not helpful",
@@ -165,6 +168,8 @@ static ES: Strings = Strings {
     connecting: "Te estamos conectando con una persona…",
     queued: "Tu solicitud está guardada y se enviará en cuanto volvamos a tener conexión.",
     delivered: "Una persona tiene tu conversación y te responderá aquí en breve.",
+    handoff_failed:
+        "No pudimos contactar con nuestro equipo. Inténtalo de nuevo o escríbenos por correo.",
     agent_joined: "se unió a la conversación",
     helpful: "Útil",
     not_helpful: "No es útil",
@@ -195,6 +200,8 @@ static FR: Strings = Strings {
     connecting: "Nous vous mettons en relation avec une personne…",
     queued: "Votre demande est enregistrée et sera envoyée dès le retour de la connexion.",
     delivered: "Une personne a reçu votre conversation et vous répondra ici sous peu.",
+    handoff_failed:
+        "Nous n'avons pas pu joindre notre équipe. Réessayez ou écrivez-nous par e-mail.",
     agent_joined: "a rejoint la conversation",
     helpful: "Utile",
     not_helpful: "Pas utile",
@@ -225,6 +232,7 @@ static DE: Strings = Strings {
     connecting: "Wir verbinden Sie mit einem Menschen…",
     queued: "Ihre Anfrage ist gespeichert und wird gesendet, sobald wir wieder online sind.",
     delivered: "Ein Mensch hat Ihr Gespräch erhalten und antwortet hier in Kürze.",
+    handoff_failed: "Wir konnten unser Team nicht erreichen. Bitte versuchen Sie es erneut oder schreiben Sie uns eine E-Mail.",
     agent_joined: "ist dem Gespräch beigetreten",
     helpful: "Hilfreich",
     not_helpful: "Nicht hilfreich",
@@ -255,6 +263,8 @@ static PT: Strings = Strings {
     connecting: "Conectando você a uma pessoa…",
     queued: "Seu pedido foi salvo e será enviado assim que a conexão voltar.",
     delivered: "Uma pessoa recebeu sua conversa e responderá aqui em breve.",
+    handoff_failed:
+        "Não conseguimos contatar nossa equipe. Tente novamente ou envie-nos um e-mail.",
     agent_joined: "entrou na conversa",
     helpful: "Útil",
     not_helpful: "Não ajudou",
@@ -285,6 +295,8 @@ static IT: Strings = Strings {
     connecting: "Ti stiamo mettendo in contatto con una persona…",
     queued: "La tua richiesta è salvata e verrà inviata appena torniamo online.",
     delivered: "Una persona ha ricevuto la conversazione e ti risponderà qui a breve.",
+    handoff_failed:
+        "Non siamo riusciti a contattare il nostro team. Riprova o scrivici via e-mail.",
     agent_joined: "si è unito alla conversazione",
     helpful: "Utile",
     not_helpful: "Non utile",
@@ -315,6 +327,8 @@ static NL: Strings = Strings {
     connecting: "We verbinden je met een mens…",
     queued: "Je verzoek is bewaard en wordt verstuurd zodra we weer online zijn.",
     delivered: "Een medewerker heeft je gesprek en antwoordt hier zo.",
+    handoff_failed:
+        "We konden ons team niet bereiken. Probeer het opnieuw of stuur ons een e-mail.",
     agent_joined: "neemt deel aan het gesprek",
     helpful: "Nuttig",
     not_helpful: "Niet nuttig",

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use baton_engine::{
     BundleMeta, Candidate, Conversation, Customer, Decision, Feedback, HandoffV1, Millis, Page,
-    Policy, Role,
+    Policy, Role, TranscriptEntry,
 };
 use serde::{Deserialize, Serialize};
 
@@ -104,6 +104,13 @@ pub enum Handoff {
         /// The agent's name.
         agent: String,
     },
+    /// Another tab (or device) of this conversation handed it over first (`409
+    /// already_escalated`): a person has it. That tab holds the token and shares it through
+    /// storage; until it arrives, messages wait here.
+    Elsewhere,
+    /// The server refused the bundle for good (a 4xx other than the above): nobody has the
+    /// request. The button tries again with a fresh bundle.
+    Failed,
 }
 
 impl Handoff {
@@ -165,6 +172,8 @@ struct Snapshot {
     started: bool,
     #[serde(default)]
     live_seq: Option<u64>,
+    #[serde(default)]
+    reason: Option<String>,
 }
 
 /// The customer's chat: engine state plus what the UI shows.
@@ -184,6 +193,8 @@ pub struct ChatSession {
     /// The id of the last live-channel event taken in (`None`: none seen by a build that
     /// counted, so the server is asked for the current state instead).
     live_seq: Option<u64>,
+    /// Why the site handed over (`Baton('handoff', {reason})`), already redacted.
+    reason: Option<String>,
     rng: Rng,
 }
 
@@ -204,6 +215,7 @@ impl ChatSession {
             rated: None,
             started: false,
             live_seq: None,
+            reason: None,
             rng,
         }
     }
@@ -241,6 +253,12 @@ impl ChatSession {
     /// True once the engine handed over: the bot is silent from here on.
     pub fn escalated(&self) -> bool {
         !matches!(self.handoff, Handoff::None)
+    }
+
+    /// Whether "Talk to a person" would hand over now: not yet, or the last bundle was
+    /// refused.
+    pub fn can_hand_over(&self) -> bool {
+        matches!(self.handoff, Handoff::None | Handoff::Failed) && !self.ended
     }
 
     /// The first customer message marks the conversation started (`POST /v1/conversations`);
@@ -329,10 +347,18 @@ impl ChatSession {
         }
     }
 
-    /// "Talk to a person" (or `Baton('handoff')`): always hands over, never argued with.
-    pub fn press_human(&mut self, now: Millis) -> Outcome {
-        if self.escalated() || self.ended {
+    /// "Talk to a person" (or `Baton('handoff', {reason})`): always hands over, never argued
+    /// with. The site's `reason` goes to the agent in the bundle.
+    pub fn press_human(&mut self, now: Millis, reason: Option<&str>) -> Outcome {
+        if !self.can_hand_over() {
             return Outcome::Withhold;
+        }
+        if let Some(r) = reason.map(|r| redact(r.trim())).filter(|r| !r.is_empty()) {
+            self.reason = Some(r);
+        }
+        if self.handoff == Handoff::Failed {
+            // The engine escalated already; the last bundle was refused. Try a fresh one.
+            return self.escalate(now);
         }
         self.events.push(Event::Button { at: now });
         match self.conv.button(now) {
@@ -383,9 +409,24 @@ impl ChatSession {
         }
     }
 
+    /// The server refused the bundle and retrying it cannot help: say so honestly.
+    pub fn handoff_rejected(&mut self) {
+        if matches!(self.handoff, Handoff::Queued { .. }) {
+            self.handoff = Handoff::Failed;
+        }
+    }
+
+    /// The server says another bundle of this conversation got there first: it is delivered,
+    /// just not by us.
+    pub fn handoff_taken(&mut self) {
+        if matches!(self.handoff, Handoff::Queued { .. } | Handoff::Failed) {
+            self.handoff = Handoff::Elsewhere;
+        }
+    }
+
     /// The server stored the bundle. Returns customer messages typed meanwhile, to relay now.
     pub fn handoff_delivered(&mut self, token: String) -> Vec<(u32, String)> {
-        if matches!(self.handoff, Handoff::None | Handoff::Queued { .. }) {
+        if self.handoff.token().is_none() {
             self.handoff = Handoff::Delivered { token };
             // A new handoff's live log starts empty: everything in it is news to us.
             self.live_seq.get_or_insert(0);
@@ -542,7 +583,7 @@ impl ChatSession {
         if let Some(plan) = &self.identity.plan {
             attributes.insert("plan".to_owned(), serde_json::Value::from(plan.clone()));
         }
-        self.conv.bundle(BundleMeta {
+        let mut bundle = self.conv.bundle(BundleMeta {
             id: uuid_v7(now, &mut self.rng),
             created_at: now,
             site: self.site.clone(),
@@ -557,7 +598,31 @@ impl ChatSession {
                 attributes,
                 ..Customer::default()
             },
-        })
+        });
+        if let Some(reason) = &self.reason {
+            let text = format!("Reason given by the site: {reason}");
+            // A system line is not engine input: the server's replay skips it, so the
+            // reasons it re-derives are unchanged. A full transcript keeps it as an attribute.
+            if bundle.transcript.len() < baton_engine::bundle_limits::MAX_TURNS {
+                bundle.transcript.push(TranscriptEntry {
+                    role: Role::System,
+                    text,
+                    at: now,
+                    confidence: None,
+                    grounded: None,
+                    sources: Vec::new(),
+                    withheld: false,
+                    event: None,
+                });
+            } else {
+                let reason = serde_json::Value::from(reason.clone());
+                bundle
+                    .customer
+                    .attributes
+                    .insert("handoff_reason".to_owned(), reason);
+            }
+        }
+        bundle
     }
 
     /// Serializes the session for `localStorage`.
@@ -574,6 +639,7 @@ impl ChatSession {
             rated: self.rated,
             started: self.started,
             live_seq: self.live_seq,
+            reason: self.reason.clone(),
         };
         serde_json::to_string(&snap).unwrap_or_default()
     }
@@ -605,6 +671,7 @@ impl ChatSession {
             rated: snap.rated,
             started: snap.started,
             live_seq: snap.live_seq,
+            reason: snap.reason,
             rng: Rng::seeded(seed),
         })
     }
@@ -649,7 +716,7 @@ mod tests {
             s.candidate(Millis(2_100), good("Orders ship in 3-5 days.")),
             Outcome::Show
         );
-        let Outcome::Escalate(b) = s.press_human(Millis(3_000)) else {
+        let Outcome::Escalate(b) = s.press_human(Millis(3_000), None) else {
             panic!("button must escalate");
         };
         assert_eq!(b.schema, baton_engine::SCHEMA_VERSION);
@@ -674,7 +741,7 @@ mod tests {
         );
         assert!(matches!(s.handoff(), Handoff::Queued { bundle_id, .. } if *bundle_id == b.id));
         assert_eq!(
-            s.press_human(Millis(3_100)),
+            s.press_human(Millis(3_100), None),
             Outcome::Withhold,
             "escalates once"
         );
@@ -683,7 +750,7 @@ mod tests {
     #[test]
     fn after_handoff_the_bot_is_silent_and_messages_are_relayed() {
         let mut s = session();
-        s.press_human(Millis(2_000));
+        s.press_human(Millis(2_000), None);
         let Some(Outcome::Relay { id, text }) = s.send(Millis(2_500), "hello?") else {
             panic!("relay after handoff");
         };
@@ -723,7 +790,7 @@ mod tests {
     fn live_events_resume_after_the_last_one_and_never_repeat() {
         let mut s = session();
         assert_eq!(s.live_after(), None);
-        s.press_human(Millis(2_000));
+        s.press_human(Millis(2_000), None);
         s.handoff_delivered("tok".into());
         assert_eq!(
             s.live_after(),
@@ -746,11 +813,83 @@ mod tests {
         assert_eq!(s.live_after(), Some(5));
         // A session stored before event ids were kept asks for the current state, then counts.
         let mut old = session();
-        old.press_human(Millis(2_000));
+        old.press_human(Millis(2_000), None);
         old.handoff = Handoff::Delivered { token: "t".into() };
         assert_eq!(old.live_after(), None);
         assert!(old.live_seen(Some(9)));
         assert_eq!(old.live_after(), Some(9));
+    }
+
+    #[test]
+    fn the_sites_reason_reaches_the_agent_without_changing_the_reasons() {
+        let mut s = session();
+        s.send(Millis(2_000), "where is my parcel");
+        s.candidate(Millis(2_100), good("Orders ship in 3-5 days."));
+        let reason = "  VIP customer, card 4111 1111 1111 1111  ";
+        let Outcome::Escalate(b) = s.press_human(Millis(3_000), Some(reason)) else {
+            panic!("handoff must escalate");
+        };
+        let last = b.transcript.last().expect("transcript");
+        assert_eq!(last.role, Role::System);
+        assert!(
+            last.text.ends_with("VIP customer, card [card •••• 1111]"),
+            "{}",
+            last.text
+        );
+        assert!(!last.text.contains("4111 1111"));
+        assert_eq!(last.event, None);
+        assert_eq!(b.transcript.len(), 4, "message, answer, button, reason");
+        // The server replays the transcript to re-derive the reasons: the note changes nothing.
+        let v = baton_engine::verify(&b, &Policy::default());
+        assert!(v.is_match(), "{v:?}");
+        assert!(b.validate().is_ok());
+
+        let mut plain = session();
+        let Outcome::Escalate(b) = plain.press_human(Millis(3_000), Some("   ")) else {
+            panic!()
+        };
+        assert!(b.transcript.iter().all(|e| e.role != Role::System));
+    }
+
+    #[test]
+    fn a_refused_bundle_is_reported_and_the_button_tries_again() {
+        let mut s = session();
+        let Outcome::Escalate(first) = s.press_human(Millis(2_000), None) else {
+            panic!()
+        };
+        assert!(!s.can_hand_over());
+        s.handoff_rejected();
+        assert_eq!(s.handoff(), &Handoff::Failed);
+        assert!(s.escalated(), "the bot stays quiet");
+        assert!(s.can_hand_over());
+        let Outcome::Escalate(second) = s.press_human(Millis(3_000), Some("retry")) else {
+            panic!("the button sends a fresh bundle after a refusal");
+        };
+        assert_ne!(first.id, second.id);
+        assert!(
+            matches!(s.handoff(), Handoff::Queued { bundle_id, .. } if *bundle_id == second.id)
+        );
+        assert_eq!(s.press_human(Millis(3_100), None), Outcome::Withhold);
+
+        // 409 already_escalated: another tab got there first, which is a delivery.
+        s.handoff_taken();
+        assert_eq!(s.handoff(), &Handoff::Elsewhere);
+        assert_eq!(s.press_human(Millis(3_200), None), Outcome::Withhold);
+        let Some(Outcome::Relay { id, .. }) = s.send(Millis(3_300), "still there?") else {
+            panic!()
+        };
+        assert_eq!(
+            s.handoff_delivered("tok".into()),
+            vec![(id, "still there?".into())]
+        );
+        assert_eq!(s.handoff().token(), Some("tok"));
+        s.handoff_rejected();
+        s.handoff_taken();
+        assert_eq!(
+            s.handoff().token(),
+            Some("tok"),
+            "a delivery is never undone"
+        );
     }
 
     #[test]
@@ -760,7 +899,7 @@ mod tests {
             Millis(2_000),
             "my card 4111 1111 1111 1111 was charged twice",
         );
-        let Outcome::Escalate(b) = s.press_human(Millis(3_000)) else {
+        let Outcome::Escalate(b) = s.press_human(Millis(3_000), None) else {
             panic!()
         };
         assert!(
@@ -778,7 +917,7 @@ mod tests {
         let mut s = session();
         s.send(Millis(2_000), "where is my parcel");
         s.candidate(Millis(2_100), good("Orders ship in 3-5 days."));
-        s.press_human(Millis(3_000));
+        s.press_human(Millis(3_000), None);
         s.handoff_delivered("tok".into());
         let json = s.to_json();
         let r = ChatSession::restore("demo", &json, 9).expect("restores");
@@ -788,7 +927,7 @@ mod tests {
         assert!(r.escalated());
         let mut r = r;
         assert_eq!(
-            r.press_human(Millis(4_000)),
+            r.press_human(Millis(4_000), None),
             Outcome::Withhold,
             "engine state replayed"
         );

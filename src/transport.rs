@@ -83,6 +83,21 @@ pub(crate) async fn post_json<T: DeserializeOwned>(
     serde_json::from_str(&text).map_err(|e| TransportError::Body(e.to_string()))
 }
 
+/// The `error.code` of an API error answer (`{"error":{"code":…}}`), e.g. `already_escalated`.
+pub(crate) fn error_code(body: &str) -> Option<String> {
+    #[derive(Deserialize)]
+    struct Answer {
+        error: Inner,
+    }
+    #[derive(Deserialize)]
+    struct Inner {
+        code: String,
+    }
+    serde_json::from_str::<Answer>(body)
+        .ok()
+        .map(|a| a.error.code)
+}
+
 /// What the live channel says.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum LiveEvent {
@@ -168,6 +183,14 @@ pub(crate) fn live(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn error_codes_are_read_from_the_contracts_error_shape() {
+        let body = r#"{"error":{"code":"already_escalated","message":"by handoff `x`"}}"#;
+        assert_eq!(error_code(body).as_deref(), Some("already_escalated"));
+        assert_eq!(error_code("<html>502</html>"), None);
+        assert_eq!(error_code(r#"{"code":"x"}"#), None);
+    }
 
     #[test]
     fn live_events_parse_per_contract() {

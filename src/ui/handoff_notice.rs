@@ -1,5 +1,5 @@
 //! The honest status line under the transcript: connecting, queued (offline), delivered,
-//! or which person joined.
+//! refused, or which person joined.
 use leptos::prelude::*;
 
 use crate::app::use_ctl;
@@ -21,7 +21,10 @@ pub(crate) fn HandoffNotice() -> impl IntoView {
                     retrying: false, ..
                 } => Some(("connecting", s.connecting.to_owned())),
                 Handoff::Queued { retrying: true, .. } => Some(("queued", s.queued.to_owned())),
-                Handoff::Delivered { .. } => Some(("delivered", s.delivered.to_owned())),
+                Handoff::Delivered { .. } | Handoff::Elsewhere => {
+                    Some(("delivered", s.delivered.to_owned()))
+                }
+                Handoff::Failed => Some(("failed", s.handoff_failed.to_owned())),
                 Handoff::AgentJoined { agent, .. } => {
                     Some(("joined", format!("{agent} {}", s.agent_joined)))
                 }

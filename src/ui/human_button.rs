@@ -5,12 +5,12 @@ use crate::app::use_ctl;
 use crate::ui::icons;
 
 /// The always-visible person button. After the handoff it stays (so the layout never jumps)
-/// but is marked as already done.
+/// but is marked as already done — unless the server refused the bundle, when it tries again.
 #[component]
 pub(crate) fn HumanButton() -> impl IntoView {
     let ctl = use_ctl();
     let s = ctl.strings();
-    let done = move || ctl.session.with(|s| s.escalated() || s.ended());
+    let done = move || ctl.session.with(|s| !s.can_hand_over());
     view! {
         <button
             type="button"

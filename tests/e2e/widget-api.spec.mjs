@@ -51,6 +51,8 @@ describe("embedding API", () => {
     assert.equal(bundle.customer.name, "Ada Lovelace");
     assert.equal(bundle.customer.attributes.plan, "summit");
     assert.equal(bundle.customer.verified, false, "no user_hash given: not verified");
+    const note = bundle.transcript.at(-1);
+    assert.deepEqual([note.role, note.text], ["system", "Reason given by the site: VIP customer"], "the site's reason reaches the agent");
     const fired = await page.evaluate(() => document.documentElement.dataset.escalations);
     assert.equal(fired, "1", "Baton('on','escalate') listener called once");
     assert.equal(await page.evaluate(() => document.documentElement.dataset.escalationReason), "human_request");

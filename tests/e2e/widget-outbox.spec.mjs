@@ -80,4 +80,37 @@ describe("outbox", () => {
     assert.ok(!left.entries.some((e) => e.kind === "handoff"), "the outbox let go of it");
     await page.context().close();
   });
+
+  test("a bundle the server refuses (4xx) shows an honest status, leaves the outbox, and the button tries again", async () => {
+    const page = await newPage(browser, DESKTOP);
+    let refused = 0;
+    await page.route(server.url("/v1/handoffs"), (route) => {
+      refused++;
+      route.fulfill({
+        status: 400,
+        contentType: "application/json",
+        body: JSON.stringify({ error: { code: "invalid_bundle", message: "transcript: test refusal" } }),
+      });
+    });
+    const widget = new Widget(page);
+    await widget.load(server.url("/"));
+    await widget.open();
+    await widget.humanButton().click();
+    const failed = page.locator('.status .handoff[data-state="failed"]');
+    await failed.waitFor({ timeout: 10_000 });
+    assert.match(await failed.innerText(), /couldn't reach our team/);
+    await page.waitForTimeout(1_500);
+    assert.equal(refused, 1, "a 4xx is not retried");
+    const left = await page.evaluate(() => JSON.parse(localStorage.getItem("baton:demo:outbox")));
+    assert.ok(!left.entries.some((e) => e.kind === "handoff"), "dropped from the outbox");
+    await screenshot(page, "widget-handoff-refused-1280");
+
+    // The server takes bundles again: the button sends a fresh one.
+    await page.unroute(server.url("/v1/handoffs"));
+    await widget.humanButton().click();
+    await page.locator('.status .handoff[data-state="delivered"]').waitFor({ timeout: 10_000 });
+    const ours = page.errors().filter((e) => !e.includes("Failed to load resource"));
+    assert.deepEqual(ours, [], "only the browser's own network line for the 400");
+    await page.context().close();
+  });
 });
