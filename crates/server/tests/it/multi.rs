@@ -9,7 +9,7 @@ use serde_json::Value;
 use sqlx::Row;
 
 use crate::pg;
-use crate::util::{bundle, new_id, post_json, Server, SiteOptions};
+use crate::util::{bundle, new_id, post_json, Server, Sink, SiteOptions};
 
 const AGENT_EMAIL: &str = "sam@testshop.example";
 const AGENT_PASSWORD: &str = "correct horse battery staple";
@@ -346,4 +346,52 @@ async fn live_messages_cross_instances_both_ways() {
     assert_eq!(status, 202, "{body}");
     let got = read_until(&mut agent, "the blue one", Duration::from_secs(5)).await;
     assert!(got.contains("the blue one"), "agent on B saw: {got}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_webhook_workers_on_one_outbox_deliver_each_handoff_once() {
+    let Some(url) = pg::fresh_database() else {
+        return;
+    };
+    let sink = Sink::start(200).await;
+    let opts = SiteOptions {
+        webhooks: format!(
+            "[[webhooks]]\nname = \"desk\"\nkind = \"helpdesk\"\nurl = \"{}\"\n",
+            sink.url
+        ),
+        ..SiteOptions::default()
+    };
+    let a = Server::start_on(opts.clone(), Some(url.clone()));
+    let b = Server::start_on(opts, Some(url.clone()));
+    let client = reqwest::Client::new();
+    const N: usize = 60;
+    let mut tasks = Vec::new();
+    for i in 0..N {
+        let base = if i % 2 == 0 { &a.base } else { &b.base };
+        let (c, u) = (client.clone(), format!("{base}/v1/handoffs"));
+        tasks.push(tokio::spawn(async move {
+            let bd = bundle(&new_id(), &new_id());
+            let (status, _, _) = post_json(&c, &u, &bd, None).await;
+            assert_eq!(status, 201);
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    sink.wait_for(N, Duration::from_secs(20)).await;
+    // Both workers poll the same outbox: give a double claim time to show up.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let got = sink.received.lock().unwrap().clone();
+    let ids: HashSet<String> = got
+        .iter()
+        .map(|v| v["handoff"]["id"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(got.len(), N, "each handoff delivered exactly once");
+    assert_eq!(ids.len(), N);
+    let pool = pg_pool(&url).await;
+    let pending: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM webhook_deliveries")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(pending, 0, "outbox drained");
 }
