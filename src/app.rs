@@ -12,7 +12,7 @@ use crate::clock;
 use crate::embed::{Command, EmbedConfig, Position};
 use crate::i18n::{Locale, Strings};
 use crate::ids::{uuid_v7, Rng};
-use crate::outbox::{Delivery, Kind, Outbox};
+use crate::outbox::{Delivery, Kind, Outbox, Reconnect};
 use crate::responder::{Question, RemoteResponder, Responder, SiteKb};
 use crate::session::{ChatSession, Outcome};
 use crate::storage;
@@ -29,6 +29,8 @@ pub(crate) struct Services {
     responder: Rc<dyn Responder>,
     kb: Option<SiteKb>,
     live: RefCell<Option<Live>>,
+    reconnect: RefCell<Reconnect>,
+    live_timer: RefCell<Option<TimeoutHandle>>,
     timer: RefCell<Option<TimeoutHandle>>,
     rng: RefCell<Rng>,
     emit: Option<js_sys::Function>,
@@ -51,6 +53,8 @@ pub(crate) struct Ctl {
     pub(crate) locale: Locale,
     /// The panel was open before a reload: reopen it without stealing focus from the page.
     pub(crate) reopened: bool,
+    /// The live channel keeps failing (see `Reconnect`): the status line says so.
+    pub(crate) live_down: RwSignal<bool>,
     svc: StoredValue<Rc<Services>, LocalStorage>,
 }
 
@@ -127,6 +131,7 @@ impl Ctl {
             session: RwSignal::new_local(session),
             open: RwSignal::new(reopened),
             reopened,
+            live_down: RwSignal::new(false),
             busy: RwSignal::new(false),
             title: RwSignal::new(strings.title.to_owned()),
             greeting: RwSignal::new(
@@ -141,6 +146,8 @@ impl Ctl {
                 responder,
                 kb,
                 live: RefCell::new(None),
+                reconnect: RefCell::new(Reconnect::default()),
+                live_timer: RefCell::new(None),
                 timer: RefCell::new(None),
                 rng: RefCell::new(Rng::seeded(seed.rotate_left(17))),
                 emit,
@@ -265,7 +272,7 @@ impl Ctl {
                 let svc = self.svc();
                 storage::remove(&storage::key(&svc.cfg.site, "session"));
                 storage::remove(&storage::key(&svc.cfg.site, "open"));
-                svc.live.borrow_mut().take();
+                self.stop_live();
             }
         }
     }
@@ -342,7 +349,7 @@ impl Ctl {
     /// Starts over after a finished conversation.
     pub(crate) fn new_chat(self) {
         let svc = self.svc();
-        svc.live.borrow_mut().take();
+        self.stop_live();
         let now = clock::now();
         let seed = storage::seed();
         self.session.update(|s| {
@@ -580,8 +587,50 @@ impl Ctl {
         if let Some(after) = after {
             url.push_str(&format!("&after={after}"));
         }
-        let live = transport::live(&url, move |seq, ev| self.on_live(seq, ev));
+        let token = token.to_owned();
+        let live = transport::live(
+            &url,
+            move |seq, ev| self.on_live(seq, ev),
+            move |up| self.live_up(up, &token),
+        );
         *svc.live.borrow_mut() = live.ok();
+    }
+
+    /// The live stream opened (`up`) or failed. A failure is retried on `Reconnect`'s
+    /// schedule, quietly; the customer hears about it only once it looks lasting.
+    fn live_up(self, up: bool, token: &str) {
+        let svc = self.svc();
+        if up {
+            svc.reconnect.borrow_mut().opened();
+            self.live_down.set(false);
+            return;
+        }
+        let wait = svc.reconnect.borrow_mut().failed(&mut svc.rng.borrow_mut());
+        self.live_down.set(svc.reconnect.borrow().unavailable());
+        let token = token.to_owned();
+        let reopen = move || {
+            let current = self.session.with_untracked(|s| {
+                (!s.ended()).then(|| s.handoff().token().map(str::to_owned))?
+            });
+            if current.as_deref() == Some(token.as_str()) {
+                self.open_live(&token);
+            }
+        };
+        let timer = set_timeout_with_handle(reopen, std::time::Duration::from_millis(wait));
+        let old = std::mem::replace(&mut *svc.live_timer.borrow_mut(), timer.ok());
+        if let Some(old) = old {
+            old.clear();
+        }
+    }
+
+    /// Closes the live channel and forgets any pending reopen.
+    fn stop_live(self) {
+        let svc = self.svc();
+        svc.live.borrow_mut().take();
+        if let Some(t) = svc.live_timer.borrow_mut().take() {
+            t.clear();
+        }
+        self.live_down.set(false);
     }
 
     fn on_live(self, seq: Option<u64>, ev: LiveEvent) {
@@ -598,7 +647,7 @@ impl Ctl {
                 self.session.update(|s| {
                     s.end(now);
                 });
-                self.svc().live.borrow_mut().take();
+                self.stop_live();
             }
         }
         self.persist();

@@ -90,6 +90,8 @@ pub struct Strings {
     pub delivered: &'static str,
     /// The server refused the bundle for good (a 4xx): nobody has the request.
     pub handoff_failed: &'static str,
+    /// The live channel keeps failing after the handoff was delivered.
+    pub live_unavailable: &'static str,
     /// A human joined (followed by the agent's name).
     pub agent_joined: &'static str,
     /// Feedback buttons.
@@ -138,6 +140,8 @@ static EN: Strings = Strings {
     queued: "Your request is saved and will be sent as soon as we're back online.",
     delivered: "A person has your conversation and will reply here shortly.",
     handoff_failed: "We couldn't reach our team — please try again or email us.",
+    live_unavailable:
+        "Live chat is unavailable right now. Our team has your request and will follow up.",
     agent_joined: "joined the conversation",
     helpful: "Helpful",
     not_helpful: "Not helpful",
@@ -170,6 +174,7 @@ static ES: Strings = Strings {
     delivered: "Una persona tiene tu conversación y te responderá aquí en breve.",
     handoff_failed:
         "No pudimos contactar con nuestro equipo. Inténtalo de nuevo o escríbenos por correo.",
+    live_unavailable: "El chat en directo no está disponible ahora. Nuestro equipo tiene tu solicitud y te responderá.",
     agent_joined: "se unió a la conversación",
     helpful: "Útil",
     not_helpful: "No es útil",
@@ -202,6 +207,7 @@ static FR: Strings = Strings {
     delivered: "Une personne a reçu votre conversation et vous répondra ici sous peu.",
     handoff_failed:
         "Nous n'avons pas pu joindre notre équipe. Réessayez ou écrivez-nous par e-mail.",
+    live_unavailable: "Le chat en direct est indisponible pour le moment. Notre équipe a votre demande et vous répondra.",
     agent_joined: "a rejoint la conversation",
     helpful: "Utile",
     not_helpful: "Pas utile",
@@ -233,6 +239,7 @@ static DE: Strings = Strings {
     queued: "Ihre Anfrage ist gespeichert und wird gesendet, sobald wir wieder online sind.",
     delivered: "Ein Mensch hat Ihr Gespräch erhalten und antwortet hier in Kürze.",
     handoff_failed: "Wir konnten unser Team nicht erreichen. Bitte versuchen Sie es erneut oder schreiben Sie uns eine E-Mail.",
+    live_unavailable: "Der Live-Chat ist gerade nicht verfügbar. Unser Team hat Ihre Anfrage und meldet sich bei Ihnen.",
     agent_joined: "ist dem Gespräch beigetreten",
     helpful: "Hilfreich",
     not_helpful: "Nicht hilfreich",
@@ -265,6 +272,8 @@ static PT: Strings = Strings {
     delivered: "Uma pessoa recebeu sua conversa e responderá aqui em breve.",
     handoff_failed:
         "Não conseguimos contatar nossa equipe. Tente novamente ou envie-nos um e-mail.",
+    live_unavailable:
+        "O chat ao vivo está indisponível agora. Nossa equipe recebeu seu pedido e vai responder.",
     agent_joined: "entrou na conversa",
     helpful: "Útil",
     not_helpful: "Não ajudou",
@@ -297,6 +306,7 @@ static IT: Strings = Strings {
     delivered: "Una persona ha ricevuto la conversazione e ti risponderà qui a breve.",
     handoff_failed:
         "Non siamo riusciti a contattare il nostro team. Riprova o scrivici via e-mail.",
+    live_unavailable: "La chat dal vivo non è disponibile al momento. Il nostro team ha la tua richiesta e ti risponderà.",
     agent_joined: "si è unito alla conversazione",
     helpful: "Utile",
     not_helpful: "Non utile",
@@ -329,6 +339,8 @@ static NL: Strings = Strings {
     delivered: "Een medewerker heeft je gesprek en antwoordt hier zo.",
     handoff_failed:
         "We konden ons team niet bereiken. Probeer het opnieuw of stuur ons een e-mail.",
+    live_unavailable:
+        "Live chat is nu niet beschikbaar. Ons team heeft je verzoek en neemt contact met je op.",
     agent_joined: "neemt deel aan het gesprek",
     helpful: "Nuttig",
     not_helpful: "Niet nuttig",

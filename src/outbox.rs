@@ -87,6 +87,46 @@ impl Delivery {
     }
 }
 
+/// Equal jitter: half of `BASE_MS · 2^attempts` (at most `cap`) fixed, half random.
+fn jittered(attempts: u32, cap: u64, rng: &mut Rng) -> u64 {
+    let exp = BASE_MS.saturating_mul(1u64 << attempts.min(16)).min(cap);
+    exp / 2 + rng.below(exp / 2 + 1)
+}
+
+/// When to reopen the live channel after it failed (server gone, restarted, or an older
+/// one without the endpoint). The widget closes the browser's `EventSource` on its first
+/// error — left alone it retries every few seconds forever, each attempt a console error —
+/// and reopens it on this schedule instead (resuming with `?after=`), so a long outage costs
+/// a handful of lines, not hundreds, and the customer is told once it looks lasting.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Reconnect {
+    failures: u32,
+}
+
+impl Reconnect {
+    /// Failures in a row after which the customer sees that live chat is unavailable.
+    pub const UNAVAILABLE_AFTER: u32 = 3;
+    /// Longest wait between two attempts.
+    pub const CAP_MS: u64 = 300_000;
+
+    /// The stream opened: back to a clean slate.
+    pub fn opened(&mut self) {
+        self.failures = 0;
+    }
+
+    /// The stream failed; returns how long to wait before reopening it.
+    pub fn failed(&mut self, rng: &mut Rng) -> u64 {
+        let wait = jittered(self.failures, Self::CAP_MS, rng);
+        self.failures = self.failures.saturating_add(1);
+        wait
+    }
+
+    /// True once the failures look lasting rather than a blip.
+    pub fn unavailable(&self) -> bool {
+        self.failures >= Self::UNAVAILABLE_AFTER
+    }
+}
+
 /// The queue, in FIFO order.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Outbox {
@@ -202,8 +242,7 @@ impl Outbox {
             .iter()
             .find(|e| e.key == key)
             .map_or(0, |e| e.attempts);
-        let exp = BASE_MS.saturating_mul(1u64 << attempts.min(16)).min(CAP_MS);
-        exp / 2 + self.rng.below(exp / 2 + 1)
+        jittered(attempts, CAP_MS, &mut self.rng)
     }
 
     /// Restores a persisted outbox; anything unreadable is dropped rather than trusted.
@@ -345,6 +384,33 @@ mod tests {
         assert_ne!(a, run(10));
         assert!(a.iter().all(|d| *d <= CAP_MS));
         assert!(a[11] >= CAP_MS / 2);
+    }
+
+    #[test]
+    fn live_reconnects_back_off_report_lasting_failure_and_reset_on_open() {
+        let mut r = Reconnect::default();
+        let mut rng = Rng::seeded(4);
+        let waits: Vec<u64> = (0..12).map(|_| r.failed(&mut rng)).collect();
+        assert!((500..=1_000).contains(&waits[0]), "{waits:?}");
+        assert!((1_000..=2_000).contains(&waits[1]), "{waits:?}");
+        assert!(waits.iter().all(|w| *w <= Reconnect::CAP_MS));
+        assert!(waits[11] >= Reconnect::CAP_MS / 2, "{waits:?}");
+        // An hour of outage is a few dozen attempts, not one every three seconds.
+        let mut r2 = Reconnect::default();
+        let (mut t, mut n) = (0, 0);
+        while t < 3_600_000 {
+            t += r2.failed(&mut rng);
+            n += 1;
+        }
+        assert!(n < 30, "{n} attempts in an hour");
+        assert!(r.unavailable());
+        r.opened();
+        assert!(!r.unavailable());
+        r.failed(&mut rng);
+        r.failed(&mut rng);
+        assert!(!r.unavailable(), "two blips are not an outage");
+        r.failed(&mut rng);
+        assert!(r.unavailable());
     }
 
     #[test]

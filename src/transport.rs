@@ -144,6 +144,7 @@ pub(crate) fn parse_live(event: &str, data: &str) -> Option<LiveEvent> {
 pub(crate) struct Live {
     source: EventSource,
     _handlers: Vec<Closure<dyn FnMut(MessageEvent)>>,
+    _signals: [Closure<dyn FnMut()>; 2],
 }
 
 impl Drop for Live {
@@ -152,13 +153,29 @@ impl Drop for Live {
     }
 }
 
-/// Opens `GET …/live?token=` as an EventSource (it reconnects by itself after drops).
-/// `on_event` gets each event with its SSE id (the server's sequence number).
+/// Opens `GET …/live?token=` as an EventSource. `on_event` gets each event with its SSE id
+/// (the server's sequence number); `on_up(true)` says the stream opened, `on_up(false)` that
+/// it failed — then it is already closed (no browser retry loop) and the caller reopens it
+/// when it sees fit.
 pub(crate) fn live(
     url: &str,
     on_event: impl Fn(Option<u64>, LiveEvent) + 'static,
+    on_up: impl Fn(bool) + 'static,
 ) -> Result<Live, TransportError> {
     let source = EventSource::new(url).map_err(js_err)?;
+    let on_up = std::rc::Rc::new(on_up);
+    let up = on_up.clone();
+    let opened = Closure::<dyn FnMut()>::new(move || up(true));
+    let failing = source.clone();
+    let failed = Closure::<dyn FnMut()>::new(move || {
+        failing.close();
+        on_up(false);
+    });
+    for (name, f) in [("open", &opened), ("error", &failed)] {
+        source
+            .add_event_listener_with_callback(name, f.as_ref().unchecked_ref())
+            .map_err(js_err)?;
+    }
     let on_event = std::rc::Rc::new(on_event);
     let mut handlers = Vec::new();
     for name in ["agent_joined", "message", "closed"] {
@@ -177,6 +194,7 @@ pub(crate) fn live(
     Ok(Live {
         source,
         _handlers: handlers,
+        _signals: [opened, failed],
     })
 }
 

@@ -15,6 +15,9 @@ pub(crate) fn HandoffNotice() -> impl IntoView {
             if sess.ended() {
                 return None;
             }
+            if ctl.live_down.get() && sess.handoff().token().is_some() {
+                return Some(("offline", s.live_unavailable.to_owned()));
+            }
             match sess.handoff() {
                 Handoff::None => None,
                 Handoff::Queued {

@@ -88,4 +88,29 @@ describe("live chat with a human", () => {
     await customer.context().close();
     await agent.context().close();
   });
+
+  test("a live channel that fails (an older server: 404) backs off quietly and says so", async () => {
+    const page = await newPage(browser, DESKTOP);
+    const hits = [];
+    await page.route(/\/v1\/conversations\/[^/]+\/live/, (route) => {
+      hits.push(Date.now());
+      route.fulfill({ status: 404, contentType: "application/json", body: '{"error":{"code":"not_found","message":"not found"}}' });
+    });
+    const widget = new Widget(page);
+    await widget.load(server.url("/"));
+    await widget.open();
+    await widget.humanButton().click();
+    const offline = page.locator('.status .handoff[data-state="offline"]');
+    await offline.waitFor({ timeout: 15_000 });
+    assert.match(await offline.innerText(), /Live chat is unavailable/);
+    await page.waitForTimeout(4_000);
+    // Reopened on a growing schedule (~1 s, 2 s, 4 s, …), not in a loop.
+    const gaps = hits.slice(1).map((t, i) => t - hits[i]);
+    assert.ok(hits.length >= 3 && hits.length <= 6, `live attempts: ${hits.length}`);
+    assert.ok(gaps.at(-1) >= 1_000, `gaps: ${gaps}`);
+    const ours = page.errors().filter((e) => !e.includes("Failed to load resource") && !e.includes("EventSource"));
+    assert.deepEqual(ours, [], "no errors of our own");
+    assert.ok(page.errors().length <= 2 * hits.length, `one browser line per attempt at most: ${page.errors()}`);
+    await page.context().close();
+  });
 });
