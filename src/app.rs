@@ -231,6 +231,22 @@ impl Ctl {
             );
             // Lives as long as the page: the widget has no teardown short of `shutdown`.
             on_online.forget();
+            // Another tab of this conversation saved the session: show the same chat here.
+            let skey = storage::key(&svc.cfg.site, "session");
+            let on_storage =
+                wasm_bindgen::closure::Closure::<dyn FnMut(wasm_bindgen::JsValue)>::new(
+                    move |ev: wasm_bindgen::JsValue| {
+                        let key = js_sys::Reflect::get(&ev, &"key".into()).ok();
+                        if key.and_then(|k| k.as_string()).as_deref() == Some(skey.as_str()) {
+                            self.adopt_stored(false);
+                        }
+                    },
+                );
+            let _ = w.add_event_listener_with_callback(
+                "storage",
+                wasm_bindgen::JsCast::unchecked_ref(on_storage.as_ref()),
+            );
+            on_storage.forget();
         }
         self.pump();
     }
@@ -531,8 +547,10 @@ impl Ctl {
                         let body = result.map(|(_, b)| b).unwrap_or_default();
                         let code = transport::error_code(&body).unwrap_or_default();
                         if code == "already_escalated" {
-                            // Another tab of this conversation got there first.
+                            // Another tab of this conversation got there first: take its
+                            // token if it has shared it, else wait for it (storage event).
                             self.session.update(|s| s.handoff_taken());
+                            self.adopt_stored(true);
                         } else {
                             self.session.update(|s| s.handoff_rejected());
                             let msg = format!("baton: the server refused the handoff ({code})");
@@ -620,6 +638,39 @@ impl Ctl {
         let old = std::mem::replace(&mut *svc.live_timer.borrow_mut(), timer.ok());
         if let Some(old) = old {
             old.clear();
+        }
+    }
+
+    /// Takes over the session another tab of this conversation saved, so every tab shows
+    /// one chat: the handoff made in either, its live token, the agent's messages (each tab
+    /// keeps its own live stream; event ids keep a message from showing twice). Adopting
+    /// does not save, so two tabs never echo each other. With `need_token`, only a session
+    /// of this conversation that already holds the live token is taken.
+    fn adopt_stored(self, need_token: bool) {
+        let svc = self.svc();
+        let Some(theirs) = storage::load(&storage::key(&svc.cfg.site, "session"))
+            .and_then(|json| ChatSession::restore(&svc.cfg.site, &json, storage::seed()))
+        else {
+            return;
+        };
+        let live_token =
+            |s: &ChatSession| (!s.ended()).then(|| s.handoff().token().map(str::to_owned))?;
+        let (ours, same) = self.session.with_untracked(|s| {
+            (
+                live_token(s),
+                s.conversation_id() == theirs.conversation_id(),
+            )
+        });
+        let token = live_token(&theirs);
+        if need_token && (token.is_none() || !same) {
+            return;
+        }
+        self.session.set(theirs);
+        if token != ours {
+            match token {
+                Some(t) => self.open_live(&t),
+                None => self.stop_live(),
+            }
         }
     }
 

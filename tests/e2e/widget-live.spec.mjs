@@ -89,6 +89,37 @@ describe("live chat with a human", () => {
     await agent.context().close();
   });
 
+  test("two tabs of one conversation show one handoff and both open the live chat", async () => {
+    const a = await newPage(browser, DESKTOP);
+    const b = await a.context().newPage(); // same origin, same localStorage
+    const posts = [];
+    a.context().on("request", (r) => {
+      if (r.method() === "POST" && new URL(r.url()).pathname === "/v1/handoffs") posts.push(r);
+    });
+    const wa = new Widget(a);
+    await wa.load(server.url("/"));
+    await wa.open();
+    await wa.send("Where is my order?");
+    await wa.nthBotAnswer(1);
+    const wb = new Widget(b);
+    await wb.load(server.url("/"));
+    await wb.input().waitFor({ state: "visible", timeout: 15_000 });
+    await wb.myMessages().first().waitFor({ timeout: 10_000 });
+
+    const bLive = b.waitForRequest((r) => new URL(r.url()).pathname.endsWith("/live"), { timeout: 15_000 });
+    await wa.humanButton().click();
+    await a.locator('.status .handoff[data-state="delivered"]').waitFor({ timeout: 10_000 });
+    await b.locator('.status .handoff[data-state="delivered"]').waitFor({ timeout: 10_000 });
+    await bLive;
+    assert.equal(await wb.humanButton().getAttribute("aria-disabled"), "true", "tab B knows it is handed over");
+    await wb.send("Hello from the other tab");
+    await b.locator(".msg.me:not(.pending)", { hasText: "other tab" }).waitFor({ timeout: 10_000 });
+    await a.locator(".msg.me", { hasText: "other tab" }).waitFor({ timeout: 10_000 });
+    assert.equal(posts.length, 1, "one bundle for the conversation, from the tab that escalated");
+    assert.deepEqual(a.errors(), []);
+    await a.context().close();
+  });
+
   test("a live channel that fails (an older server: 404) backs off quietly and says so", async () => {
     const page = await newPage(browser, DESKTOP);
     const hits = [];
