@@ -79,9 +79,7 @@ pub(crate) fn run(opts: Options) -> Result<()> {
         eprintln!("soak: browser fault spec skipped (run `cargo xtask build` first)");
         return Ok(());
     }
-    Cmd::cargo("build the server for the browser soak")
-        .args(["test", "--workspace", "--no-run"])
-        .run()?;
+    // `baton` was built by the cargo test run above (integration tests build the binary).
     Cmd::new("browser fault spec, soak rounds", "node")
         .arg(layout::root().join("tests/e2e/run.mjs"))
         .arg("faults")

@@ -64,6 +64,48 @@ pub fn check(b: &HandoffV1) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// Redacts card numbers and IBANs in the free text `HandoffV1::redact` leaves alone — the
+/// page title and URL (a checkout URL may carry `?card=…`), the customer's email and every
+/// string inside `customer.attributes` — so that nothing a browser or a forger sends puts a
+/// secret into storage. Returns how many texts changed.
+pub fn redact_rest(b: &mut HandoffV1) -> usize {
+    fn value(v: &mut serde_json::Value) -> usize {
+        match v {
+            serde_json::Value::String(s) => text(s),
+            serde_json::Value::Array(items) => items.iter_mut().map(value).sum(),
+            serde_json::Value::Object(map) => map.values_mut().map(value).sum(),
+            _ => 0,
+        }
+    }
+    let mut changed = text(&mut b.page.title) + text(&mut b.page.url);
+    if let Some(email) = &mut b.customer.email {
+        changed += text(email);
+    }
+    changed += b.customer.attributes.values_mut().map(value).sum::<usize>();
+    let keys: Vec<String> = b.customer.attributes.keys().cloned().collect();
+    for key in keys {
+        let mut new = key.clone();
+        if text(&mut new) > 0 {
+            if let Some(v) = b.customer.attributes.remove(&key) {
+                b.customer.attributes.insert(new, v);
+                changed += 1;
+            }
+        }
+    }
+    changed
+}
+
+/// Redacts one text in place; 1 if it changed.
+pub fn text(s: &mut String) -> usize {
+    match baton_engine::redact(s) {
+        std::borrow::Cow::Owned(r) => {
+            *s = r;
+            1
+        }
+        std::borrow::Cow::Borrowed(_) => 0,
+    }
+}
+
 /// Triggers the server vouches for: every reason the replay found, claimed or not.
 pub fn trusted_triggers(v: &Verification) -> Vec<Trigger> {
     let mut t: Vec<Trigger> = v

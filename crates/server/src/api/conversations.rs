@@ -51,8 +51,11 @@ pub(crate) struct StartBody {
 pub(crate) async fn start(
     State(state): State<AppState>,
     headers: HeaderMap,
-    AppJson(body): AppJson<StartBody>,
+    AppJson(mut body): AppJson<StartBody>,
 ) -> Result<Response, ApiError> {
+    // Secrets in a page URL or title (`?card=…`) are not stored either.
+    crate::verify::text(&mut body.page.url);
+    crate::verify::text(&mut body.page.title);
     let site = site_for(&state, &body.site, &headers)?;
     check_id("conversation_id", &body.conversation_id)?;
     if body.page.url.len() > 2048 || body.page.title.len() > 500 || body.page.locale.len() > 35 {

@@ -136,7 +136,7 @@ async fn ingest(
 
     let now = state.clock.now();
     // A browser is not trusted to have redacted card numbers and IBANs.
-    let redacted = bundle.redact();
+    let redacted = bundle.redact() + crate::verify::redact_rest(&mut bundle);
     if redacted > 0 {
         state
             .metrics

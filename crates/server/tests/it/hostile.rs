@@ -442,3 +442,67 @@ async fn ingest_is_rate_limited_per_site() {
     }
     assert_eq!(codes, [201, 201, 201, 201, 429, 429]);
 }
+
+/// Every secret in `text`'s digit/letter stream: the raw forms a scan of the database file
+/// must never find.
+const PAN: &str = "4111 1111 1111 1111";
+const PAN_DIGITS: &str = "4111111111111111";
+const IBAN: &str = "DE89 3704 0044 0532 0130 00";
+const IBAN_COMPACT: &str = "DE89370400440532013000";
+
+/// A bundle with card numbers and IBANs in every free-text field a browser (or a forger
+/// skipping the browser) controls is stored without them: the server re-redacts, and the
+/// SQLite file itself (database and write-ahead log) is scanned for the raw numbers.
+#[tokio::test]
+async fn card_numbers_and_ibans_never_reach_the_database_file() {
+    let s = Server::start();
+    if s.database.is_some() {
+        eprintln!("SKIPPED card_numbers_and_ibans_never_reach_the_database_file: SQLite only");
+        return;
+    }
+    let mut b = crate::util::bundle(&crate::util::new_id(), &crate::util::new_id());
+    let secret = format!("card {PAN} / {PAN_DIGITS}, iban {IBAN} / {IBAN_COMPACT}");
+    b["transcript"][0]["text"] = Value::String(format!("my {secret}"));
+    b["transcript"][2]["text"] = Value::String(format!("again: {secret}"));
+    b["summary"] = Value::String(format!("Customer gave {secret}"));
+    b["customer"]["name"] = Value::String(format!("Dana {PAN_DIGITS}"));
+    b["customer"]["attributes"] = serde_json::json!({ "note": secret, "card": PAN_DIGITS });
+    b["page"]["title"] = Value::String(format!("Checkout {PAN}"));
+    b["page"]["url"] = Value::String(format!(
+        "https://shop.example/pay?card={PAN_DIGITS}&iban={IBAN_COMPACT}"
+    ));
+    let client = reqwest::Client::new();
+    let resp = client
+        .post(s.url("/v1/handoffs"))
+        .json(&b)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 201);
+    // Start a conversation whose page carries the numbers too (the dashboard's log).
+    let start = serde_json::json!({"site": crate::util::SITE, "conversation_id": "c-pan", "started_at": 1,
+        "page": {"url": format!("https://shop.example/?card={PAN_DIGITS}"), "title": format!("t {IBAN}"), "locale": "en"}});
+    let resp = client
+        .post(s.url("/v1/conversations"))
+        .json(&start)
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.status().is_success(), "{}", resp.status());
+
+    let data = s.dir.path().join("data");
+    let mut found = Vec::new();
+    let mut scanned = 0;
+    for entry in std::fs::read_dir(&data).unwrap() {
+        let path = entry.unwrap().path();
+        let bytes = std::fs::read(&path).unwrap();
+        scanned += bytes.len();
+        for needle in [PAN, PAN_DIGITS, IBAN, IBAN_COMPACT, "4111-1111"] {
+            if bytes.windows(needle.len()).any(|w| w == needle.as_bytes()) {
+                found.push(format!("{}: {needle}", path.display()));
+            }
+        }
+    }
+    eprintln!("privacy: scanned {scanned} bytes of the data dir, raw secrets found: {found:?}");
+    assert!(found.is_empty(), "secrets stored verbatim: {found:?}");
+}
