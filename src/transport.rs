@@ -84,18 +84,10 @@ pub(crate) async fn post_json<T: DeserializeOwned>(
 }
 
 /// The `error.code` of an API error answer (`{"error":{"code":…}}`), e.g. `already_escalated`.
+/// (Read through `serde_json::Value`, whose parser the widget carries anyway: no new code.)
 pub(crate) fn error_code(body: &str) -> Option<String> {
-    #[derive(Deserialize)]
-    struct Answer {
-        error: Inner,
-    }
-    #[derive(Deserialize)]
-    struct Inner {
-        code: String,
-    }
-    serde_json::from_str::<Answer>(body)
-        .ok()
-        .map(|a| a.error.code)
+    let answer: serde_json::Value = serde_json::from_str(body).ok()?;
+    Some(answer.get("error")?.get("code")?.as_str()?.to_owned())
 }
 
 /// What the live channel says.
