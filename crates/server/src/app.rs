@@ -42,6 +42,8 @@ pub fn router(state: AppState) -> Router {
             "/v1/conversations/{id}/messages",
             post(crate::relay::customer_message),
         )
+        // Before the layers, so CORS still answers preflights (OPTIONS) itself.
+        .method_not_allowed_fallback(ops::method_not_allowed)
         .layer(DefaultBodyLimit::max(DEFAULT_BODY_LIMIT))
         .layer(v1_cors(&state));
 

@@ -39,6 +39,8 @@ pub enum ErrorCode {
     InvalidToken,
     /// No such resource.
     NotFound,
+    /// The path exists but not with this method (`Allow` names the right ones).
+    MethodNotAllowed,
     /// Too many handoffs from this address or for this site; retry after `Retry-After`.
     RateLimited,
     /// Storage is down, full or read-only; retry later.
@@ -109,6 +111,9 @@ pub enum ApiError {
     /// No such resource.
     #[error("not found")]
     NotFound,
+    /// The path exists, the method does not.
+    #[error("method not allowed on this path")]
+    MethodNotAllowed,
     /// Over an ingest rate limit; the value is the seconds to wait.
     #[error("too many handoffs, retry in {0} s")]
     RateLimited(u64),
@@ -145,6 +150,7 @@ impl ApiError {
             ApiError::InvalidToken => ErrorCode::InvalidToken,
             ApiError::NotFound => ErrorCode::NotFound,
             ApiError::RateLimited(_) => ErrorCode::RateLimited,
+            ApiError::MethodNotAllowed => ErrorCode::MethodNotAllowed,
             ApiError::Unavailable(_) => ErrorCode::Unavailable,
             ApiError::Db(_) | ApiError::Internal(_) => ErrorCode::Internal,
         }
@@ -166,6 +172,7 @@ impl ApiError {
             ErrorCode::IdempotencyConflict | ErrorCode::AlreadyEscalated => StatusCode::CONFLICT,
             ErrorCode::NotFound => StatusCode::NOT_FOUND,
             ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ErrorCode::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }

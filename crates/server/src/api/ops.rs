@@ -28,6 +28,11 @@ pub(crate) async fn healthz(State(state): State<AppState>) -> Result<&'static st
     Ok("ok\n")
 }
 
+/// A known path with the wrong method: a JSON 405 (axum adds `Allow`).
+pub(crate) async fn method_not_allowed() -> ApiError {
+    ApiError::MethodNotAllowed
+}
+
 /// Any unknown path: a JSON 404 like every other error.
 pub(crate) async fn not_found() -> ApiError {
     ApiError::NotFound

@@ -267,6 +267,12 @@ case("message-forged-token", dump({"token": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA
 case("message-wrong-type", dump({"token": 5, "text": "hi"}), 400, "invalid_body", path=MSG,
      why="token as a number")
 
+# --- methods -----------------------------------------------------------------------------------
+case("get-handoffs", b"", 405, "method_not_allowed", method="GET", why="GET on a POST-only path")
+case("put-csat", good, 405, "method_not_allowed", method="PUT", path=CSAT, why="PUT on a POST-only path")
+case("delete-conversation", b"", 405, "method_not_allowed", method="DELETE", path=CONV,
+     why="DELETE on a POST-only path")
+
 # --- generated at run time (too big for git) -------------------------------------------------
 generated = [
     {"name": "body-10mb", "generate": {"kind": "json_string", "bytes": 10 * 1024 * 1024},
