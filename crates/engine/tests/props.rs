@@ -1,13 +1,13 @@
 //! Property tests: what the server parses from the network and what the browser redacts
 //! never panics, whatever the bytes; plus the per-conversation state size budget.
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-
 use baton_engine::{contains_secret, redact, Candidate, Conversation, HandoffV1, Millis, Policy};
 use proptest::prelude::*;
 
 #[path = "../benches/support/mod.rs"]
 mod support;
+
+mod heap;
+use heap::state_size;
 
 fn example_bytes() -> Vec<u8> {
     let conv = support::play(support::demo_policy(), &support::demo_steps());
@@ -120,46 +120,6 @@ proptest! {
         let v = baton_engine::verify(&b, &Policy::default());
         prop_assert!(v.is_match(), "{:#?}", v);
     }
-}
-
-/// Counts the bytes this thread holds on the heap, to measure a conversation's state.
-struct Counting;
-
-thread_local! {
-    static LIVE: Cell<isize> = const { Cell::new(0) };
-}
-
-fn add(n: isize) {
-    // `try_with` fails only while the thread is being torn down; then nobody is measuring.
-    let _ = LIVE.try_with(|c| c.set(c.get() + n));
-}
-
-// SAFETY: every call is forwarded unchanged to the system allocator; we only count sizes.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let p = unsafe { System.alloc(layout) };
-        if !p.is_null() {
-            add(layout.size() as isize);
-        }
-        p
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) };
-        add(-(layout.size() as isize));
-    }
-}
-
-#[global_allocator]
-static ALLOC: Counting = Counting;
-
-/// Heap plus inline size of what `make` returns, as held by this thread.
-fn state_size<T>(make: impl FnOnce() -> T) -> (T, usize) {
-    let before = LIVE.with(Cell::get);
-    let value = make();
-    let after = LIVE.with(Cell::get);
-    let heap = usize::try_from(after - before).unwrap_or(0);
-    (value, heap + std::mem::size_of::<T>())
 }
 
 #[test]

@@ -1,40 +1,10 @@
 //! Per-conversation state size, measured with a counting allocator *after* the shared,
 //! parse-once lexicons are warm (they are static data shared by every conversation, not
 //! conversation state). Budget: 16 KB for a typical conversation.
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-
 use baton_engine::{Candidate, Conversation, Millis, Policy};
 
-struct Counting;
-
-thread_local! {
-    static LIVE: Cell<isize> = const { Cell::new(0) };
-}
-
-fn add(n: isize) {
-    // Fails only while the thread is torn down, when nobody is measuring.
-    let _ = LIVE.try_with(|c| c.set(c.get() + n));
-}
-
-// SAFETY: every call is forwarded unchanged to the system allocator; we only count sizes.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let p = unsafe { System.alloc(layout) };
-        if !p.is_null() {
-            add(layout.size() as isize);
-        }
-        p
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) };
-        add(-(layout.size() as isize));
-    }
-}
-
-#[global_allocator]
-static ALLOC: Counting = Counting;
+mod heap;
+use heap::state_size as measured;
 
 fn bot(text: &str) -> Candidate {
     Candidate {
@@ -66,16 +36,6 @@ fn typical() -> Conversation {
     );
     let _ = conv.customer_message(Millis(4000), "It still isn't here. Where is my parcel??");
     conv
-}
-
-fn measured<T>(make: impl FnOnce() -> T) -> (T, usize) {
-    let before = LIVE.with(Cell::get);
-    let value = make();
-    let after = LIVE.with(Cell::get);
-    (
-        value,
-        usize::try_from(after - before).unwrap_or(0) + std::mem::size_of::<T>(),
-    )
 }
 
 #[test]
