@@ -43,6 +43,21 @@ fn handoff_ref(d: &Detail) -> HandoffRef {
     }
 }
 
+/// Stores what the agent did (joined, replied, closed) in the conversation's message log
+/// and wakes its live streams (widget and console); returns the stored row's `seq`.
+async fn relay_agent_event(
+    state: &AppState,
+    d: &Detail,
+    agent: &Agent,
+    kind: Kind,
+    text: &str,
+    now: i64,
+) -> Result<i64, ConsoleError> {
+    let seq = relay::append(&state.db, &handoff_ref(d), kind, Some(agent.id), text, now).await?;
+    state.relay.publish(&d.id);
+    Ok(seq)
+}
+
 /// `GET /console/handoffs/{id}`.
 pub(crate) async fn view(
     State(state): State<AppState>,
@@ -449,16 +464,7 @@ pub(crate) async fn claim(
             "Someone else already claimed this conversation, or it is closed.".into(),
         ));
     }
-    relay::append(
-        &state.db,
-        &handoff_ref(&d),
-        Kind::AgentJoined,
-        Some(agent.id),
-        "",
-        now,
-    )
-    .await?;
-    state.relay.publish(&d.id);
+    relay_agent_event(&state, &d, &agent, Kind::AgentJoined, "", now).await?;
     Ok(redirect(&format!("/console/handoffs/{}", d.id)))
 }
 
@@ -491,16 +497,7 @@ pub(crate) async fn reply(
     let text =
         relay::check_text(&form.text).map_err(|e| ConsoleError::BadForm(format!("Reply: {e}")))?;
     let now = state.clock.now().0 as i64;
-    let seq = relay::append(
-        &state.db,
-        &handoff_ref(&d),
-        Kind::Agent,
-        Some(agent.id),
-        text,
-        now,
-    )
-    .await?;
-    state.relay.publish(&d.id);
+    let seq = relay_agent_event(&state, &d, &agent, Kind::Agent, text, now).await?;
     let wants_json = headers
         .get(ACCEPT)
         .and_then(|v| v.to_str().ok())
@@ -552,16 +549,7 @@ pub(crate) async fn close(
             "Only the agent working this conversation can close it.".into(),
         ));
     }
-    relay::append(
-        &state.db,
-        &handoff_ref(&d),
-        Kind::Closed,
-        Some(agent.id),
-        "",
-        now,
-    )
-    .await?;
-    state.relay.publish(&d.id);
+    relay_agent_event(&state, &d, &agent, Kind::Closed, "", now).await?;
     Ok(redirect(&format!("/console/handoffs/{}", d.id)))
 }
 
