@@ -4,8 +4,10 @@ use axum::extract::{Path, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
 
 use super::site_for;
+use crate::config::Site;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -18,12 +20,7 @@ pub(crate) async fn config(
     Path(site): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let site = site_for(&state, &site, &headers)?;
-    Ok((
-        [(CONTENT_TYPE, "application/json"), (CACHE_CONTROL, CACHE)],
-        site.config_json.clone(),
-    )
-        .into_response())
+    cached_json(&state, &site, &headers, |site| &site.config_json)
 }
 
 /// `GET /v1/sites/{site}/kb`.
@@ -32,10 +29,21 @@ pub(crate) async fn kb(
     Path(site): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let site = site_for(&state, &site, &headers)?;
+    cached_json(&state, &site, &headers, |site| &site.kb_json)
+}
+
+/// Serves one of the site's pre-serialized JSON documents, checked against the site's
+/// allowed origins like every `/v1` call, with the short public cache both share.
+fn cached_json(
+    state: &AppState,
+    site: &str,
+    headers: &HeaderMap,
+    document: impl FnOnce(&Site) -> &Bytes,
+) -> Result<Response, ApiError> {
+    let site = site_for(state, site, headers)?;
     Ok((
         [(CONTENT_TYPE, "application/json"), (CACHE_CONTROL, CACHE)],
-        site.kb_json.clone(),
+        document(&site).clone(),
     )
         .into_response())
 }
