@@ -74,21 +74,31 @@ async fn two_instances_one_killed_mid_run_lose_and_duplicate_nothing() {
     const N: usize = 600;
     let bundles: Vec<Value> = (0..N).map(|_| bundle(&new_id(), &new_id())).collect();
     let acked = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    // Once a third is acknowledged, posters take no new bundle until A is dead, so the
+    // kill always leaves work that is first sent to A (on a fast machine the whole run
+    // could otherwise finish before the SIGKILL lands, and the test would prove nothing).
+    let killed = Arc::new(std::sync::atomic::AtomicBool::new(false));
 
     // 24 posters, bundle i first goes to instance i % 2 (round-robin).
     let queue = Arc::new(std::sync::Mutex::new((0..N).collect::<Vec<_>>()));
     let mut tasks = Vec::new();
     for _ in 0..24 {
-        let (client, bases, queue, bundles, acked) = (
+        let (client, bases, queue, bundles, acked, killed) = (
             client.clone(),
             bases.clone(),
             queue.clone(),
             bundles.clone(),
             acked.clone(),
+            killed.clone(),
         );
         tasks.push(tokio::spawn(async move {
             let mut out = Vec::new();
             loop {
+                while acked.load(std::sync::atomic::Ordering::Relaxed) >= N / 3
+                    && !killed.load(std::sync::atomic::Ordering::Relaxed)
+                {
+                    tokio::time::sleep(Duration::from_millis(1)).await;
+                }
                 let Some(i) = queue.lock().unwrap().pop() else {
                     return out;
                 };
@@ -104,6 +114,7 @@ async fn two_instances_one_killed_mid_run_lose_and_duplicate_nothing() {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     a.kill();
+    killed.store(true, std::sync::atomic::Ordering::Relaxed);
     let mut results = Vec::new();
     for t in tasks {
         results.extend(t.await.unwrap());
