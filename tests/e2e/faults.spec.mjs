@@ -135,7 +135,13 @@ describe("faults in the browser", () => {
     // The panel was open in tab A, so it reopens by itself here.
     const reopened = await wb.input().waitFor({ state: "visible", timeout: 15_000 }).then(() => true, () => false);
     if (!reopened) await wb.open();
-    await Promise.all([wa.humanButton().click(), wb.humanButton().click()]);
+    // Both tabs press at once. Tabs share the session through localStorage, so tab B's
+    // button may already be disabled by tab A's handoff when its click lands (then B posts
+    // nothing); `force` skips the wait for "enabled" so the race is allowed either way.
+    await Promise.all([
+      wa.humanButton().click({ force: true }),
+      wb.humanButton().click({ force: true }),
+    ]);
     await delivered(a).waitFor({ timeout: 20_000 });
     await b.waitForTimeout(3_000);
     const stored = ((await server.metric("baton_handoffs_stored")) ?? 0) - before;
