@@ -231,9 +231,11 @@ describe("cross-site scripting", () => {
     await agent.goto(server.url(`/console/handoffs/${body.id}`));
     await agent.locator("#reasons").waitFor();
     await Promise.all([agent.waitForURL(/\/console\/handoffs\//), agent.click("#claim")]);
-    for (const p of pick.slice(5)) {
+    for (const [i, p] of pick.slice(5).entries()) {
       await agent.fill("#reply-text", `Agent says ${p}`);
       await agent.press("#reply-text", "Enter");
+      // Each reply is on the agent's live log before the next is typed.
+      await agent.locator("#live .msg.agent").nth(i).waitFor({ timeout: 15_000 });
     }
     await customer.locator(".msg.agent").nth(pick.length - 6).waitFor({ timeout: 15_000 });
     // The customer writes back after the handoff (live relay into the console).

@@ -94,6 +94,8 @@
   form.appendChild(error);
   function send() {
     if (!text.value.trim()) return;
+    // What this request carries: the agent may type the next reply before it returns.
+    var sent = text.value;
     button.disabled = true;
     error.hidden = true;
     fetch(form.action, {
@@ -103,7 +105,8 @@
       body: new URLSearchParams(new FormData(form)).toString()
     }).then(function (r) {
       if (!r.ok) throw new Error("HTTP " + r.status);
-      text.value = "";
+      // Clear only what was sent, never a reply typed while this one was in flight.
+      if (text.value === sent) text.value = "";
     }).catch(function (e) {
       error.textContent = "Not sent (" + e.message + "). Try again.";
       error.hidden = false;
