@@ -1,23 +1,18 @@
 // The first thing a customer does: open the widget on the demo shop, ask a routine question
 // and get the bot's answer — through the real server, the real wasm, in Chromium.
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import { DESKTOP, PHONE, launchBrowser, newPage, screenshot } from "./harness/browser.mjs";
-import { startServer } from "./harness/server.mjs";
+import { describe, test } from "node:test";
+import { DESKTOP, PHONE, newPage, screenshot } from "./harness/browser.mjs";
 import { Widget } from "./harness/widget.mjs";
+import { useServerAndBrowser } from "./harness/suite.mjs";
 
 describe("chat on the demo shop", () => {
   let server;
   let browser;
 
-  before(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
+  useServerAndBrowser((s, b) => {
+    server = s;
+    browser = b;
   });
 
   for (const [label, viewport] of [["360", PHONE], ["1280", DESKTOP]]) {

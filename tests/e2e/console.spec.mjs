@@ -5,11 +5,11 @@
 // every console page at 1280 and 360 px land in target/screenshots/console-*.png.
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { after, before, describe, test } from "node:test";
-import { DESKTOP, PHONE, launchBrowser, newPage, screenshot } from "./harness/browser.mjs";
+import { describe, test } from "node:test";
+import { DESKTOP, PHONE, newPage, screenshot } from "./harness/browser.mjs";
 import { ROOT } from "./harness/env.mjs";
-import { startServer } from "./harness/server.mjs";
 import { Widget, nextHandoffResponse } from "./harness/widget.mjs";
+import { useServerAndBrowser } from "./harness/suite.mjs";
 
 const AGENT = { email: "alex@northwind.example", password: "northwind-demo" };
 const XSS = `<img src=x onerror="window.__xss=1"><script>window.__xss=1</script>`;
@@ -36,14 +36,9 @@ describe("agent console", () => {
   let browser;
   let handoffUrl;
 
-  before(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
+  useServerAndBrowser((s, b) => {
+    server = s;
+    browser = b;
   });
 
   test("an agent answers a handoff from the widget, live both ways", async () => {

@@ -11,10 +11,10 @@ import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { DESKTOP, launchBrowser, newPage } from "./harness/browser.mjs";
+import { DESKTOP, newPage } from "./harness/browser.mjs";
 import { DEMO_PAGE, PKG_DIR } from "./harness/env.mjs";
-import { startServer } from "./harness/server.mjs";
 import { Widget } from "./harness/widget.mjs";
+import { useServerAndBrowser } from "./harness/suite.mjs";
 
 const TYPES = { ".js": "text/javascript", ".wasm": "application/wasm", ".css": "text/css" };
 const ROUNDS = Math.min(Number(process.env.BATON_SOAK_ROUNDS ?? 2), 50);
@@ -60,14 +60,9 @@ describe("faults in the browser", () => {
   let server;
   let browser;
 
-  before(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
+  useServerAndBrowser((s, b) => {
+    server = s;
+    browser = b;
   });
 
   test(`SIGKILL loop: ${ROUNDS} rounds × ${PAGES_PER_ROUND} widgets, every handoff stored exactly once`, async () => {

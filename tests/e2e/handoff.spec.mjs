@@ -2,9 +2,9 @@
 // the server exactly once, the server routes and stores it, and the agent sees it.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { DESKTOP, launchBrowser, newPage, screenshot } from "./harness/browser.mjs";
-import { startServer } from "./harness/server.mjs";
+import { DESKTOP, newPage, screenshot } from "./harness/browser.mjs";
 import { Widget, nextHandoffResponse } from "./harness/widget.mjs";
+import { useServerAndBrowser } from "./harness/suite.mjs";
 
 /** Polls `probe` until it returns a truthy value or `timeout` ms pass. */
 async function eventually(probe, timeout = 10_000, what = "condition") {
@@ -22,14 +22,9 @@ describe("handoff to a human", () => {
   let server;
   let browser;
 
-  before(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
+  useServerAndBrowser((s, b) => {
+    server = s;
+    browser = b;
   });
 
   test("asking for a person in words shows the notice and stores one bundle", async () => {

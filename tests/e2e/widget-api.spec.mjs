@@ -2,9 +2,9 @@
 // command queue called before the script loads, no other globals, and how fast it paints.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { DESKTOP, launchBrowser, newPage } from "./harness/browser.mjs";
-import { startServer } from "./harness/server.mjs";
+import { DESKTOP, newPage } from "./harness/browser.mjs";
 import { Widget, nextHandoffResponse } from "./harness/widget.mjs";
+import { useServerAndBrowser } from "./harness/suite.mjs";
 
 /** The snippet a developer pastes above the script tag to call Baton before it loads. */
 function queueBeforeLoad() {
@@ -21,14 +21,9 @@ describe("embedding API", () => {
   let server;
   let browser;
 
-  before(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
+  useServerAndBrowser((s, b) => {
+    server = s;
+    browser = b;
   });
 
   test("commands queued before the script loads run in order once it does", async () => {

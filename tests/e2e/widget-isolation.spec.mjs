@@ -2,11 +2,11 @@
 // Content-Security-Policy, axe-core accessibility checks, and screenshots at phone and
 // desktop widths (look at them: target/screenshots/widget-*.png).
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import { DESKTOP, PHONE, launchBrowser, newPage, screenshot } from "./harness/browser.mjs";
+import { describe, test } from "node:test";
+import { DESKTOP, PHONE, newPage, screenshot } from "./harness/browser.mjs";
 import { ROOT } from "./harness/env.mjs";
-import { startServer } from "./harness/server.mjs";
 import { Widget } from "./harness/widget.mjs";
+import { useServerAndBrowser } from "./harness/suite.mjs";
 import { join } from "node:path";
 
 const TAG = '<script src="/pkg/baton.js" data-site="demo" data-endpoint="/v1" async></script>';
@@ -34,14 +34,9 @@ describe("isolation, CSP, accessibility, screenshots", () => {
   let server;
   let browser;
 
-  before(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
+  useServerAndBrowser((s, b) => {
+    server = s;
+    browser = b;
   });
 
   test("host-page CSS cannot break the widget, and the widget leaves the page alone", async () => {

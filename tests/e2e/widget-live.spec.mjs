@@ -3,23 +3,18 @@
 // sees "Alex joined" and the reply live, answers back (relayed to the agent), and when the
 // agent closes the conversation the widget asks for a rating. The bot stays silent throughout.
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import { DESKTOP, launchBrowser, newPage, screenshot } from "./harness/browser.mjs";
-import { startServer } from "./harness/server.mjs";
+import { after, describe, test } from "node:test";
+import { DESKTOP, newPage, screenshot } from "./harness/browser.mjs";
 import { Widget, nextHandoffResponse } from "./harness/widget.mjs";
+import { useServerAndBrowser } from "./harness/suite.mjs";
 
 describe("live chat with a human", () => {
   let server;
   let browser;
 
-  before(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
+  useServerAndBrowser((s, b) => {
+    server = s;
+    browser = b;
   });
 
   test("agent joins and replies in the same panel; closing asks for CSAT", async () => {

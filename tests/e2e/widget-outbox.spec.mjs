@@ -5,10 +5,10 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { DESKTOP, launchBrowser, newPage, screenshot } from "./harness/browser.mjs";
+import { DESKTOP, newPage, screenshot } from "./harness/browser.mjs";
 import { DEMO_PAGE, PKG_DIR } from "./harness/env.mjs";
-import { startServer } from "./harness/server.mjs";
 import { Widget } from "./harness/widget.mjs";
+import { useServerAndBrowser } from "./harness/suite.mjs";
 
 const TYPES = { ".js": "text/javascript", ".wasm": "application/wasm", ".css": "text/css" };
 
@@ -28,14 +28,9 @@ describe("outbox", () => {
   let server;
   let browser;
 
-  before(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
+  useServerAndBrowser((s, b) => {
+    server = s;
+    browser = b;
   });
 
   test("survives an offline period and a reload: exactly one bundle", async () => {

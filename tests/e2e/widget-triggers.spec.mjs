@@ -3,9 +3,9 @@
 // receives names the trigger with its evidence. One bundle per conversation, complete.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { DESKTOP, launchBrowser, newPage } from "./harness/browser.mjs";
-import { startServer } from "./harness/server.mjs";
+import { DESKTOP, newPage } from "./harness/browser.mjs";
 import { Widget, nextHandoffResponse } from "./harness/widget.mjs";
+import { useServerAndBrowser } from "./harness/suite.mjs";
 
 const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -31,14 +31,9 @@ describe("the five triggers, end to end", () => {
   let server;
   let browser;
 
-  before(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
+  useServerAndBrowser((s, b) => {
+    server = s;
+    browser = b;
   });
 
   async function fresh() {

@@ -14,10 +14,10 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { randomUUID } from "node:crypto";
 import { after, before, describe, test } from "node:test";
-import { DESKTOP, launchBrowser, newPage } from "./harness/browser.mjs";
+import { DESKTOP, newPage } from "./harness/browser.mjs";
 import { ROOT } from "./harness/env.mjs";
-import { startServer } from "./harness/server.mjs";
 import { Widget, nextHandoffResponse } from "./harness/widget.mjs";
+import { useServerAndBrowser } from "./harness/suite.mjs";
 
 const AGENT = { email: "alex@northwind.example", password: "northwind-demo" };
 
@@ -116,14 +116,9 @@ describe("cross-site scripting", () => {
   const htmlPages = new Map(); // url → content-security-policy header
   let dialogs = 0;
 
-  before(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
+  useServerAndBrowser((s, b) => {
+    server = s;
+    browser = b;
   });
 
   async function probedPage() {
